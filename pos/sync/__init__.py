@@ -1,0 +1,1 @@
+"""Talking to the central service: HTTP client, credentials, store-and-forward sync."""
