@@ -57,7 +57,9 @@ def write_core_strings() -> None:
         "MESSAGES = (",
     ]
     for text in sorted(set(messages.ALL_MESSAGES.values())):
-        lines.append(f"    QT_TRANSLATE_NOOP({'messages'!r}, {text!r}),".replace("'messages'", '"messages"'))
+        lines.append(
+            f"    QT_TRANSLATE_NOOP({'messages'!r}, {text!r}),".replace("'messages'", '"messages"')
+        )
     lines.append(")")
     CORE_STRINGS.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
