@@ -7,6 +7,7 @@ engine call runs on the engine lane; nothing here waits on the network or the di
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -33,6 +34,8 @@ from pos.ui.printing import ReceiptDesk
 from pos.ui.services import Services
 from pos.ui.settings import AUTO_PRINT
 from pos.ui.tasks import Operation
+
+log = logging.getLogger(__name__)
 
 
 def _repolish(widget: QWidget) -> None:
@@ -171,14 +174,17 @@ class VoucherPanel(QWidget):
         self.fields["card"].setText(voucher.card_number or "—")
         status = getattr(voucher.status, "value", voucher.status)
         self.status.setText(texts.voucher_status(voucher.status))
-        why = None
-        if partner_code and voucher.partner_code and voucher.partner_code != partner_code:
-            why = "voucher_other_partner"
-        elif status != "pending":
-            why = "voucher_not_pending"
+        why: str | None = None
+        if getattr(voucher, "redeemable", None) is False:
+            why = texts.refusal(None, voucher.reason) if voucher.reason else None
+        if why is None:
+            if partner_code and voucher.partner_code and voucher.partner_code != partner_code:
+                why = texts.refusal("voucher_other_partner")
+            elif status != "pending":
+                why = texts.refusal("voucher_not_pending")
         self.status.setProperty("ok", "false" if why else "true")
         _repolish(self.status)
-        self.why.setText(texts.refusal(why) if why else "")
+        self.why.setText(why or "")
         self.redeem.setEnabled(why is None)
 
 
@@ -363,6 +369,7 @@ class CounterScreen(QWidget):
         self.busy = False
         self.card = card
         self.card_panel.show_card(card)
+        log.info("card shown: %s", card.card_number)  # the number only: no names in logs
         may_pay, _ = texts.card_status(card)
         self.pay_panel.set_card(card, may_pay)
         self.pages.setCurrentIndex(self.CARD)
@@ -383,7 +390,7 @@ class CounterScreen(QWidget):
     def _show_voucher(self, voucher: Any) -> None:
         self.busy = False
         self.voucher = voucher
-        partner = getattr(self.s.terminal, "partner", None)
+        partner = self.s.partner
         self.voucher_panel.show_voucher(voucher, getattr(partner, "code", None))
         self.pages.setCurrentIndex(self.VOUCHER)
         if self.voucher_panel.redeem.isEnabled():

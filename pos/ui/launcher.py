@@ -21,14 +21,20 @@ class Launcher(QObject):
         self.wedge: Any = None
 
     def start(self) -> None:
+        # Startup reads the local store once, before any window exists (nothing to freeze yet).
         if self.s.terminal.is_enrolled():
+            self.s.partner = self.s.terminal.partner
             self.open_counter()
         else:
             from pos.ui.wizard import FirstRunWizard
 
             self.wizard = FirstRunWizard(self.s)
-            self.wizard.completed.connect(lambda _partner: self.open_counter())
+            self.wizard.completed.connect(self._enrolled)
             self.wizard.show()
+
+    def _enrolled(self, partner: Any) -> None:
+        self.s.partner = partner
+        self.open_counter()
 
     def open_counter(self) -> None:
         from pos.ui.shell import MainWindow

@@ -38,21 +38,6 @@ from pos.ui.tasks import Operation
 DIFF_BRUSH = QBrush(QColor("#ffd7d4"))
 
 
-def _rows(report: Any, name: str) -> list[Any]:
-    value = getattr(report, name, None)
-    if value is None and isinstance(report, dict):
-        value = report.get(name)
-    return list(value or [])
-
-
-def _field(row: Any, *names: str, default: Any = "") -> Any:
-    for n in names:
-        v = row.get(n) if isinstance(row, dict) else getattr(row, n, None)
-        if v is not None:
-            return v
-    return default
-
-
 def _table(headers: list[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -74,35 +59,41 @@ def _fill(table: QTableWidget, rows: list[list[str]], highlight: list[bool] | No
             table.setItem(r, c, item)
 
 
+def day_tables(report: Any) -> dict[str, list[tuple[str, int, int]]]:
+    """(key, count, signed amount) by wallet, kind and terminal, from the day's transactions."""
+    extranet = QCoreApplication.translate("Texts", "Extranet bénéficiaire")
+    groups: dict[str, dict[str, list[int]]] = {"by_wallet": {}, "by_kind": {}, "by_terminal": {}}
+    for t in getattr(report, "transactions", None) or []:
+        sign = -1 if t.kind == "cancellation" else 1
+        if getattr(t, "channel", "counter") == "extranet":
+            terminal = extranet
+        else:
+            terminal = (getattr(t, "terminal_id", None) or "")[:8] or "—"
+        for section, key in (
+            ("by_wallet", t.wallet_code),
+            ("by_kind", t.kind),
+            ("by_terminal", terminal),
+        ):
+            acc = groups[section].setdefault(str(key), [0, 0])
+            acc[0] += 1
+            acc[1] += sign * int(t.amount_cents)
+    return {
+        section: [(k, v[0], v[1]) for k, v in sorted(rows.items())]
+        for section, rows in groups.items()
+    }
+
+
 def report_csv(report: Any) -> str:
     """The day's totals as CSV (semicolon-separated, French spreadsheet habit)."""
     out = io.StringIO()
     w = csv.writer(out, delimiter=";")
     w.writerow(["section", "cle", "nombre", "montant_euros"])
-    for section, key_names in (
-        ("by_wallet", ("wallet_code",)),
-        ("by_kind", ("kind",)),
-        ("by_terminal", ("label", "terminal_id")),
-    ):
-        for row in _rows(report, section):
-            cents = int(_field(row, "amount_cents", default=0))
-            w.writerow(
-                [
-                    section,
-                    _field(row, *key_names),
-                    _field(row, "count", default=0),
-                    f"{cents / 100:.2f}".replace(".", ","),
-                ]
-            )
-    net = int(_field(report, "net_amount_cents", default=0))
-    w.writerow(
-        [
-            "total",
-            "net",
-            _field(report, "transaction_count", default=0),
-            f"{net / 100:.2f}".replace(".", ","),
-        ]
-    )
+    for section, rows in day_tables(report).items():
+        for key, count, cents in rows:
+            w.writerow([section, key, count, f"{cents / 100:.2f}".replace(".", ",")])
+    net = int(getattr(report, "net_amount_cents", 0))
+    count = getattr(report, "count", 0)
+    w.writerow(["total", "net", count, f"{net / 100:.2f}".replace(".", ",")])
     return out.getvalue()
 
 
@@ -121,17 +112,11 @@ def report_html(report: Any, day: date, partner_name: str) -> str:
         ("by_terminal", tr("Par terminal")),
     ):
         cells = []
-        for r in _rows(report, section):
-            key = (
-                texts.kind(_field(r, "kind"))
-                if section == "by_kind"
-                else _field(r, "wallet_code", "label", "terminal_id")
-            )
-            count = _field(r, "count", default=0)
-            amount = texts.money(int(_field(r, "amount_cents", default=0)))
+        for key, count, cents in day_tables(report)[section]:
+            shown = texts.kind(key) if section == "by_kind" else key
             cells.append(
-                f"<tr><td>{key}</td><td align='right'>{count}</td>"
-                f"<td align='right'>{amount}</td></tr>"
+                f"<tr><td>{shown}</td><td align='right'>{count}</td>"
+                f"<td align='right'>{texts.money(cents)}</td></tr>"
             )
         rows = "".join(cells)
         parts.append(
@@ -140,8 +125,8 @@ def report_html(report: Any, day: date, partner_name: str) -> str:
     parts.append(
         "<p><b>"
         + tr("Net : {amount} ({count} transactions)").format(
-            amount=texts.money(int(_field(report, "net_amount_cents", default=0))),
-            count=_field(report, "transaction_count", default=0),
+            amount=texts.money(int(getattr(report, "net_amount_cents", 0))),
+            count=getattr(report, "count", 0),
         )
         + "</b></p>"
     )
@@ -258,75 +243,61 @@ class ManagerPanel(QWidget):
 
     def _show_report(self, report: Any) -> None:
         self.report = report
-        net = int(_field(report, "net_amount_cents", default=0))
         self.summary.setText(
             self.tr("Net du jour : {amount} — {count} transaction(s)").format(
-                amount=texts.money(net), count=_field(report, "transaction_count", default=0)
+                amount=texts.money(int(report.net_amount_cents)), count=report.count
             )
         )
-        closed = _field(report, "closed", "closed_at", default=None)
-        self.closed.setText(self.tr("Journée clôturée") if closed else self.tr("Journée ouverte"))
-        self.close_button.setEnabled(not closed)
+        self.closed.setText(
+            self.tr("Journée clôturée") if report.closed else self.tr("Journée ouverte")
+        )
+        self.close_button.setEnabled(not report.closed)
+        tables = day_tables(report)
 
-        def rows(section: str, key: Any) -> list[list[str]]:
+        def rows(section: str) -> list[list[str]]:
             return [
-                [
-                    key(r),
-                    str(_field(r, "count", default=0)),
-                    texts.money(int(_field(r, "amount_cents", default=0))),
-                ]
-                for r in _rows(report, section)
+                [texts.kind(k) if section == "by_kind" else k, str(n), texts.money(c)]
+                for k, n, c in tables[section]
             ]
 
-        _fill(self.by_wallet, rows("by_wallet", lambda r: str(_field(r, "wallet_code"))))
-        _fill(self.by_kind, rows("by_kind", lambda r: texts.kind(_field(r, "kind"))))
-        _fill(
-            self.by_terminal,
-            rows("by_terminal", lambda r: str(_field(r, "label", "terminal_id", default="—"))),
-        )
+        _fill(self.by_wallet, rows("by_wallet"))
+        _fill(self.by_kind, rows("by_kind"))
+        _fill(self.by_terminal, rows("by_terminal"))
 
     def _show_reconciliation(self, rec: Any) -> None:
-        lines = _rows(rec, "lines") or _rows(rec, "rows")
+        def show(v: Any, money: bool) -> str:
+            if v is None:
+                return "—"
+            return texts.money(int(v)) if money else str(v)
+
+        lines = [
+            (self.tr("Nombre de transactions"), rec.local_count, rec.central_count, False),
+            (self.tr("Montant net"), rec.local_amount_cents, rec.central_amount_cents, True),
+        ]
         table, flags = [], []
-        for line in lines:
-            local = _field(line, "local_cents", "terminal_cents", "local", default=None)
-            central = _field(line, "central_cents", "central", default=None)
-            diff = _field(line, "difference_cents", "diff_cents", default=None)
-            if diff is None and isinstance(local, int) and isinstance(central, int):
-                diff = local - central
-
-            def show(v: Any) -> str:
-                return texts.money(v) if isinstance(v, int) else str(v if v is not None else "—")
-
-            table.append(
-                [str(_field(line, "label", "key", "what")), show(local), show(central), show(diff)]
-            )
+        for label, local, central, money in lines:
+            diff = None if central is None else local - central
+            table.append([label, show(local, money), show(central, money), show(diff, money)])
             flags.append(bool(diff))
+        for text in rec.differences:
+            table.append([texts.refusal(None, text), "", "", ""])
+            flags.append(True)
         _fill(self.reconciliation, table, flags)
-        if lines and not any(flags):
+        if rec.matches:
             self.note.setText(self.tr("Rapprochement : aucun écart avec le service central."))
-        elif any(flags):
-            self.note.setText(
-                self.tr("Rapprochement : {count} écart(s) surligné(s) en rouge.").format(
-                    count=sum(flags)
-                )
-            )
+        else:
+            self.note.setText(self.tr("Rapprochement : écarts surlignés en rouge, à vérifier."))
 
     def _show_follow_ups(self, items: list[Any]) -> None:
         rows = []
         for f in items:
-            at = _field(f, "occurred_at", default="")
             rows.append(
                 [
-                    at.astimezone().strftime("%d/%m %H:%M")
-                    if hasattr(at, "astimezone")
-                    else str(at),
-                    texts.kind(_field(f, "kind", "operation")),
-                    str(_field(f, "card_number", "ticket_number")),
-                    texts.money(int(_field(f, "amount_cents", default=0))),
-                    texts.refusal(
-                        _field(f, "code", default=None), _field(f, "message", default=None)
-                    ),
+                    f.occurred_at.astimezone().strftime("%d/%m %H:%M"),
+                    self.tr("Paiement") if f.operation == "payment" else self.tr("Encaissement"),
+                    f.card_number or (f.ticket_number or ""),
+                    texts.money(f.amount_cents),
+                    texts.refusal(f.code, f.message),
                 ]
             )
         _fill(self.follow_ups, rows, [True] * len(rows))
@@ -360,7 +331,7 @@ class ManagerPanel(QWidget):
             self.note.setText(self.tr("Rien à exporter : actualisez d'abord."))
             return
         day, report = self.selected_day(), self.report
-        partner = getattr(getattr(self.s.terminal, "partner", None), "name", "") or ""
+        partner = getattr(self.s.partner, "name", "") or ""
         folder = self.s.settings.data_dir / "exports"
         path = folder / f"recettes-{day.isoformat()}.{kind}"
         if kind == "csv":

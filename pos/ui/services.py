@@ -24,3 +24,4 @@ class Services:
     settings: Settings
     sounds: Sounds
     pin: ManagerPin
+    partner: Any = None  # the cached partner profile (read once, off the hot path)

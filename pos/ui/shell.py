@@ -34,7 +34,7 @@ class MainWindow(QMainWindow):
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.s = services
-        partner = getattr(services.terminal, "partner", None)
+        partner = services.partner
         self.setWindowTitle(
             self.tr("Terminal Génération #HDF — {partner}").format(
                 partner=getattr(partner, "name", "") or ""

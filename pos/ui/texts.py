@@ -28,6 +28,8 @@ def refusal(code: str | None, message: str | None = None) -> str:
 def card_status(card: Any) -> tuple[bool, str]:
     """(may pay, words) for the card's status."""
     status = getattr(card.status, "value", card.status)
+    if status == "active" and getattr(card, "can_pay", True) is False:
+        return False, refusal(None, getattr(card, "reason", None) or "")
     words = {
         "active": QCoreApplication.translate("Texts", "Carte active"),
         "blocked": QCoreApplication.translate("Texts", "Carte en opposition : paiement refusé"),
@@ -81,6 +83,9 @@ def kind(value: Any) -> str:
 
 def error(exc: BaseException) -> str:
     """A French sentence for an exception that reached the windows: never a traceback."""
+    refusal_ = getattr(exc, "refusal", None)  # pos.terminal.Refused
+    if refusal_ is not None:
+        return refusal(getattr(refusal_, "code", None), getattr(refusal_, "message", None))
     code = getattr(exc, "code", None)
     if isinstance(code, str):
         return refusal(code, getattr(exc, "message", None))

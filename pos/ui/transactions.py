@@ -7,9 +7,10 @@ the wallet is credited back) or reprint its receipt.
 from __future__ import annotations
 
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QCoreApplication, QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -136,18 +137,18 @@ class TransactionsPanel(QWidget):
         self.items = list(items)
         self.table.setRowCount(len(self.items))
         for row, t in enumerate(self.items):
-            status = getattr(t.status, "value", t.status)
             status_words = {
                 "completed": self.tr("Effectuée"),
                 "cancelled": self.tr("Annulée"),
-            }.get(str(status), str(status))
-            if getattr(t, "queued", False):
+            }.get(str(t.status), str(t.status))
+            sync_state = getattr(t, "sync_state", "central")
+            if sync_state == "queued":
                 status_words = self.tr("En attente d'envoi")
-            elif getattr(t, "rejected", False):
+            elif sync_state == "rejected":
                 status_words = self.tr("Refusée à la synchro")
-            amount = t.amount_cents * (
-                -1 if getattr(t.kind, "value", t.kind) == "cancellation" else 1
-            )
+            elif getattr(t, "offline", False):
+                status_words = self.tr("{status} (hors ligne)").format(status=status_words)
+            amount = t.amount_cents * (-1 if t.kind == "cancellation" else 1)
             cells = (
                 _time(t.occurred_at),
                 t.transaction_number or "—",
@@ -230,13 +231,28 @@ class TransactionsPanel(QWidget):
         if t is None:
             self.note.setText(self.tr("Choisissez d'abord une transaction dans la liste."))
             return
-        terminal = self.s.terminal
-        Operation(self.s.runner, lambda: terminal.receipt(t.transaction_id)).success(
-            self._reprint
-        ).failure(self._failed).run()
+        self.desk.print(reprint_receipt(t, self.s.partner), self.note.setText, duplicate=True)
 
-    def _reprint(self, receipt: Any) -> None:
-        if receipt is None:
-            self.note.setText(self.tr("Pas de reçu pour cette transaction sur ce terminal."))
-            return
-        self.desk.print(receipt, self.note.setText, duplicate=True)
+
+def reprint_receipt(t: Any, partner: Any) -> SimpleNamespace:
+    """A duplicate receipt from a transaction of the list (the holder's name only when this
+    terminal's journal has it: the central list carries no names)."""
+    status = {
+        "completed": QCoreApplication.translate("TransactionsPanel", "Effectuée"),
+        "cancelled": QCoreApplication.translate("TransactionsPanel", "Annulée"),
+    }.get(str(t.status), str(t.status))
+    return SimpleNamespace(
+        ticket_number=getattr(t, "reference", None) or "—",
+        transaction_number=t.transaction_number or "—",
+        status=status,
+        occurred_at=t.occurred_at,
+        card_number=t.card_number,
+        holder_name=getattr(t, "holder_name", None) or "—",
+        partner_name=getattr(partner, "name", ""),
+        postal_code=getattr(partner, "postal_code", ""),
+        city=getattr(partner, "city", ""),
+        wallet_code=t.wallet_code,
+        amount_cents=t.amount_cents,
+        balance_after_cents=t.balance_after_cents,
+        offline=bool(getattr(t, "offline", False)),
+    )
