@@ -98,18 +98,17 @@ def report_csv(report: Any) -> str:
 
 
 def report_html(report: Any, day: date, partner_name: str) -> str:
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("ManagerPanel", text)
-
     parts = [
         f"<h2>{partner_name}</h2><h3>"
-        + tr("Recettes du {day}").format(day=day.strftime("%d/%m/%Y"))
+        + QCoreApplication.translate("ManagerPanel", "Recettes du {day}").format(
+            day=day.strftime("%d/%m/%Y")
+        )
         + "</h3>"
     ]
     for section, title in (
-        ("by_wallet", tr("Par porte-monnaie")),
-        ("by_kind", tr("Par type")),
-        ("by_terminal", tr("Par terminal")),
+        ("by_wallet", QCoreApplication.translate("ManagerPanel", "Par porte-monnaie")),
+        ("by_kind", QCoreApplication.translate("ManagerPanel", "Par type")),
+        ("by_terminal", QCoreApplication.translate("ManagerPanel", "Par terminal")),
     ):
         cells = []
         for key, count, cents in day_tables(report)[section]:
@@ -124,7 +123,9 @@ def report_html(report: Any, day: date, partner_name: str) -> str:
         )
     parts.append(
         "<p><b>"
-        + tr("Net : {amount} ({count} transactions)").format(
+        + QCoreApplication.translate(
+            "ManagerPanel", "Net : {amount} ({count} transactions)"
+        ).format(
             amount=texts.money(int(getattr(report, "net_amount_cents", 0))),
             count=getattr(report, "count", 0),
         )
