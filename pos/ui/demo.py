@@ -27,6 +27,33 @@ DEMO_PARTNER = ("L212", "Demo-L212")
 DEMO_PIN = "1234"
 
 
+def use_memory_keyring() -> None:
+    """The demo's token and PIN live in memory only: nothing of a throw-away demo reaches the
+    user's keyring or a file, whatever keyring the machine has (or lacks)."""
+    from keyring import set_keyring
+    from keyring.backend import KeyringBackend
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.secrets: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.secrets.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.secrets[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.secrets.pop((service, username), None)
+
+    set_keyring(MemoryKeyring())
+    # The engine refuses keyrings it cannot vouch for unless told this is deliberate.
+    os.environ["HDF_POS_ALLOW_INSECURE_KEYRING"] = "1"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -45,6 +72,7 @@ class DemoCentral:
 
     @classmethod
     def start(cls, *, timeout: float = 30.0) -> DemoCentral:
+        use_memory_keyring()
         root = Path(tempfile.mkdtemp(prefix="hdf-pos-demo-"))
         port = free_port()
         env = {**os.environ, "HDF_CENTRAL_DATA_DIR": str(root / "central")}

@@ -52,10 +52,8 @@ def wallet_reason(reason: str | None) -> str:
     known = {
         "not_accepted": QCoreApplication.translate("Texts", "Non accepté par ce partenaire"),
         "not_yet_valid": QCoreApplication.translate("Texts", "Pas encore valable"),
-        "expired": QCoreApplication.translate("Texts", "Validité dépassée"),
-        "outside_validity": QCoreApplication.translate(
-            "Texts", "En dehors de sa période de validité"
-        ),
+        "validity_ended": QCoreApplication.translate("Texts", "Validité dépassée"),
+        "card_not_active": QCoreApplication.translate("Texts", "Carte non active"),
         "empty": QCoreApplication.translate("Texts", "Solde nul"),
     }
     return known.get(reason, reason)

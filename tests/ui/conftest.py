@@ -22,11 +22,11 @@ def _fresh_ui_env(tmp_path, monkeypatch):
         folder = tmp_path / "xdg" / name.lower()
         folder.mkdir(parents=True)
         monkeypatch.setenv(name, str(folder))
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "ui_keyring.TempKeyring")
-    monkeypatch.setenv("HDF_TEST_KEYRING_FILE", str(tmp_path / "keyring.json"))
+    # Same as the terminal tests: a file keyring in this test's temp folder (XDG_DATA_HOME).
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("HDF_POS_ALLOW_INSECURE_KEYRING", "1")
     import keyring.core
 
-    keyring.core._keyring_backend = None  # re-read PYTHON_KEYRING_BACKEND for this test
     monkeypatch.setattr(keyring.core, "_keyring_backend", None, raising=False)
     yield
 
