@@ -77,6 +77,7 @@ class CardPanel(QWidget):
         self.reminder.setObjectName("reminder")
         self.reminder.setWordWrap(True)
         self.wallets = QGridLayout()
+        self.wallets.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.wallet_tiles: list[WalletTile] = []
 
         who = QVBoxLayout()
@@ -86,7 +87,7 @@ class CardPanel(QWidget):
         who.addWidget(self.offline_note)
         who.addStretch(1)
         top = QHBoxLayout()
-        top.addWidget(self.photo)
+        top.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
         top.addLayout(who, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

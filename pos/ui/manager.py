@@ -38,12 +38,15 @@ from pos.ui.tasks import Operation
 DIFF_BRUSH = QBrush(QColor("#ffd7d4"))
 
 
-def _table(headers: list[str]) -> QTableWidget:
+def _table(headers: list[str], stretch: int = 0) -> QTableWidget:
+    """A read-only table sized to its contents, the `stretch` column taking the rest."""
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
 
 
@@ -52,6 +55,7 @@ def _fill(table: QTableWidget, rows: list[list[str]], highlight: list[bool] | No
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
+            item.setToolTip(text)
             if (c > 0 and text[:1].isdigit()) or text.startswith("-"):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if highlight and highlight[r]:
@@ -187,8 +191,11 @@ class ManagerPanel(QWidget):
             [self.tr("Rubrique"), self.tr("Terminal"), self.tr("Service central"), self.tr("Écart")]
         )
         self.follow_ups = _table(
-            [self.tr("Date"), self.tr("Opération"), self.tr("Carte"), amount, self.tr("Motif")]
+            [self.tr("Date"), self.tr("Opération"), self.tr("Carte"), amount, self.tr("Motif")], 4
         )
+        self.differences = QLabel()
+        self.differences.setObjectName("walletWhy")
+        self.differences.setWordWrap(True)
         grid = QGridLayout()
         for i, (title, table) in enumerate(
             (
@@ -201,7 +208,9 @@ class ManagerPanel(QWidget):
             QVBoxLayout(box).addWidget(table)
             grid.addWidget(box, 0, i)
         rec_box = QGroupBox(self.tr("Rapprochement avec le relevé du service central"))
-        QVBoxLayout(rec_box).addWidget(self.reconciliation)
+        rec_layout = QVBoxLayout(rec_box)
+        rec_layout.addWidget(self.reconciliation)
+        rec_layout.addWidget(self.differences)
         fu_box = QGroupBox(self.tr("Opérations refusées à la synchronisation (à régler)"))
         QVBoxLayout(fu_box).addWidget(self.follow_ups)
         grid.addWidget(rec_box, 1, 0, 1, 2)
@@ -280,10 +289,8 @@ class ManagerPanel(QWidget):
             diff = None if central is None else local - central
             table.append([label, show(local, money), show(central, money), show(diff, money)])
             flags.append(bool(diff))
-        for text in rec.differences:
-            table.append([texts.refusal(None, text), "", "", ""])
-            flags.append(True)
         _fill(self.reconciliation, table, flags)
+        self.differences.setText("\n".join(texts.refusal(None, d) for d in rec.differences))
         if rec.matches:
             self.note.setText(self.tr("Rapprochement : aucun écart avec le service central."))
         else:

@@ -54,6 +54,7 @@ class StatusBar(QFrame):
         self.progress.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
+        layout.setSpacing(28)
         layout.addWidget(self.state)
         layout.addWidget(self.queue)
         layout.addWidget(self.window)
@@ -75,13 +76,15 @@ class StatusBar(QFrame):
         if online is None:
             kind, text = "unknown", self.tr("Connexion…")
         elif online:
-            kind, text = "online", self.tr("En ligne")
+            kind, text = "online", "● " + self.tr("En ligne")
         else:
-            kind, text = "offline", self.tr("Hors ligne")
+            kind, text = "offline", "⚠ " + self.tr("Hors ligne")
         self.setProperty("state", kind)
         self.state.setText(text)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        # Descendant rules ([state="offline"] QLabel) need the children re-polished too.
+        for widget in (self, *self.findChildren(QLabel)):
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
 
     def _apply_status(self, status: Any) -> None:
         if status is None:

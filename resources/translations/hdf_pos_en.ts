@@ -1,5 +1,4 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en_US">
 <context>
     <name>CameraPanel</name>
@@ -24,7 +23,7 @@
     </message>
     <message>
         <source>Rappel : les achats doivent être en lien avec la formation du bénéficiaire.</source>
-        <translation>Reminder: purchases must relate to the beneficiary&apos;s training.</translation>
+        <translation>Reminder: purchases must relate to the beneficiary's training.</translation>
     </message>
     <message>
         <source>Titulaire inconnu</source>
@@ -36,7 +35,7 @@
     </message>
     <message>
         <source>Hors ligne : soldes lus dans le QR code signé de la carte.</source>
-        <translation>Offline: balances read from the card&apos;s signed QR code.</translation>
+        <translation>Offline: balances read from the card's signed QR code.</translation>
     </message>
     <message>
         <source>Aucun porte-monnaie sur cette carte.</source>
@@ -110,7 +109,7 @@
     </message>
     <message>
         <source>Adresse du service central et identifiants du partenaire (fournis par la Région).</source>
-        <translation>Central service address and the partner&apos;s credentials (given by the Region).</translation>
+        <translation>Central service address and the partner's credentials (given by the Region).</translation>
     </message>
     <message>
         <source>https://…</source>
@@ -137,7 +136,7 @@
         <translation>Terminal name</translation>
     </message>
     <message>
-        <source>Renseignez l&apos;adresse (http(s)://…), le code, le mot de passe et le nom.</source>
+        <source>Renseignez l'adresse (http(s)://…), le code, le mot de passe et le nom.</source>
         <translation>Fill in the address (http(s)://…), the code, the password and the name.</translation>
     </message>
     <message>
@@ -176,7 +175,7 @@
         <translation>Cancel</translation>
     </message>
     <message>
-        <source>Le code n&apos;a pas pu être rangé dans le trousseau système.</source>
+        <source>Le code n'a pas pu être rangé dans le trousseau système.</source>
         <translation>The code could not be stored in the system keyring.</translation>
     </message>
 </context>
@@ -295,7 +294,7 @@
     </message>
     <message>
         <source>Rapprochement avec le relevé du service central</source>
-        <translation>Reconciliation with the central service&apos;s statement</translation>
+        <translation>Reconciliation with the central service's statement</translation>
     </message>
     <message>
         <source>Opérations refusées à la synchronisation (à régler)</source>
@@ -354,7 +353,7 @@
         <translation>Day closed (Z).</translation>
     </message>
     <message>
-        <source>Rien à exporter : actualisez d&apos;abord.</source>
+        <source>Rien à exporter : actualisez d'abord.</source>
         <translation>Nothing to export: refresh first.</translation>
     </message>
     <message>
@@ -381,7 +380,7 @@
         <translation>Confirm the PIN:</translation>
     </message>
     <message>
-        <source>Les deux codes diffèrent ou ne font pas 4 à 8 chiffres : rien n&apos;a changé.</source>
+        <source>Les deux codes diffèrent ou ne font pas 4 à 8 chiffres : rien n'a changé.</source>
         <translation>The two PINs differ or are not 4 to 8 digits: nothing changed.</translation>
     </message>
     <message>
@@ -522,7 +521,7 @@
     </message>
     <message>
         <source>Achats en lien avec la formation du bénéficiaire.</source>
-        <translation>Purchases related to the beneficiary&apos;s training.</translation>
+        <translation>Purchases related to the beneficiary's training.</translation>
     </message>
     <message>
         <source>Reçu de transaction</source>
@@ -536,7 +535,7 @@
         <translation>Receipt saved: {path}</translation>
     </message>
     <message>
-        <source>Le reçu PDF n&apos;a pas pu être enregistré.</source>
+        <source>Le reçu PDF n'a pas pu être enregistré.</source>
         <translation>The PDF receipt could not be saved.</translation>
     </message>
     <message>
@@ -598,7 +597,7 @@
         <translation>Serial receipt printer (ESC/POS)</translation>
     </message>
     <message>
-        <source>Adresse de l&apos;imprimante (hôte:port, VID:PID ou port série)</source>
+        <source>Adresse de l'imprimante (hôte:port, VID:PID ou port série)</source>
         <translation>Printer address (host:port, VID:PID or serial port)</translation>
     </message>
     <message>
@@ -629,7 +628,7 @@
         <translation>0 for the first camera, or a video file</translation>
     </message>
     <message>
-        <source>La langue s&apos;applique au prochain démarrage.</source>
+        <source>La langue s'applique au prochain démarrage.</source>
         <translation>The language applies at the next start.</translation>
     </message>
     <message>
@@ -723,8 +722,8 @@
         <translation>Validity over</translation>
     </message>
     <message>
-        <source>En dehors de sa période de validité</source>
-        <translation>Outside its validity period</translation>
+        <source>Carte non active</source>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>Solde nul</source>
@@ -759,7 +758,7 @@
         <translation>Cancellation</translation>
     </message>
     <message>
-        <source>Erreur inattendue : l&apos;opération n&apos;a pas été faite. Réessayez.</source>
+        <source>Erreur inattendue : l'opération n'a pas été faite. Réessayez.</source>
         <translation>Unexpected error: the operation was not done. Try again.</translation>
     </message>
 </context>
@@ -826,7 +825,7 @@
         <translation>Cancelled</translation>
     </message>
     <message>
-        <source>En attente d&apos;envoi</source>
+        <source>En attente d'envoi</source>
         <translation>Waiting to be sent</translation>
     </message>
     <message>
@@ -842,7 +841,7 @@
         <translation>{count} transaction(s)</translation>
     </message>
     <message>
-        <source>Choisissez d&apos;abord une transaction dans la liste.</source>
+        <source>Choisissez d'abord une transaction dans la liste.</source>
         <translation>First choose a transaction in the list.</translation>
     </message>
     <message>
@@ -850,7 +849,7 @@
         <translation>Cancellation</translation>
     </message>
     <message>
-        <source>Motif de l&apos;annulation de la transaction {number} ({amount}) :</source>
+        <source>Motif de l'annulation de la transaction {number} ({amount}) :</source>
         <translation>Reason for cancelling transaction {number} ({amount}):</translation>
     </message>
     <message>
@@ -915,7 +914,7 @@
         <translation>Card blocked (lost, stolen or replaced): payment impossible.</translation>
     </message>
     <message>
-        <source>Carte expirée : les droits n&apos;ont pas été revalidés cette année.</source>
+        <source>Carte expirée : les droits n'ont pas été revalidés cette année.</source>
         <translation>Card expired: the rights were not renewed this year.</translation>
     </message>
     <message>
@@ -923,11 +922,11 @@
         <translation>Unknown card: check the card number.</translation>
     </message>
     <message>
-        <source>Ce partenaire n&apos;accepte pas ce type d&apos;opération.</source>
+        <source>Ce partenaire n'accepte pas ce type d'opération.</source>
         <translation>This partner does not accept this kind of operation.</translation>
     </message>
     <message>
-        <source>Ce porte-monnaie n&apos;est pas utilisable ici aujourd&apos;hui.</source>
+        <source>Ce porte-monnaie n'est pas utilisable ici aujourd'hui.</source>
         <translation>This wallet cannot be used here today.</translation>
     </message>
     <message>
@@ -935,15 +934,15 @@
         <translation>This prepayment was made for another partner.</translation>
     </message>
     <message>
-        <source>Ce prépaiement n&apos;est plus en attente (déjà encaissé, annulé ou expiré).</source>
+        <source>Ce prépaiement n'est plus en attente (déjà encaissé, annulé ou expiré).</source>
         <translation>This prepayment is no longer pending (already redeemed, cancelled or expired).</translation>
     </message>
     <message>
-        <source>Ce terminal n&apos;est pas enrôlé : lancez « hdf-pos enroll ».</source>
+        <source>Ce terminal n'est pas enrôlé : lancez « hdf-pos enroll ».</source>
         <translation>This terminal is not enrolled: run “hdf-pos enroll”.</translation>
     </message>
     <message>
-        <source>Ce terminal n&apos;est plus reconnu par le service central : enrôlez-le à nouveau.</source>
+        <source>Ce terminal n'est plus reconnu par le service central : enrôlez-le à nouveau.</source>
         <translation>The central service no longer knows this terminal: enrol it again.</translation>
     </message>
     <message>
@@ -960,10 +959,10 @@
     </message>
     <message>
         <source>Connexion sécurisée impossible : certificat du service central non reconnu.</source>
-        <translation>Secure connection impossible: the central service&apos;s certificate is not recognised.</translation>
+        <translation>Secure connection impossible: the central service's certificate is not recognised.</translation>
     </message>
     <message>
-        <source>Demande refusée : une valeur saisie n&apos;est pas acceptée.</source>
+        <source>Demande refusée : une valeur saisie n'est pas acceptée.</source>
         <translation>Request refused: a value typed is not accepted.</translation>
     </message>
     <message>
@@ -984,35 +983,35 @@
     </message>
     <message>
         <source>Hors ligne : montant supérieur au solde connu de la carte.</source>
-        <translation>Offline: amount above the card&apos;s known balance.</translation>
+        <translation>Offline: amount above the card's known balance.</translation>
     </message>
     <message>
-        <source>Hors ligne : plafond atteint pour cette carte en attente d&apos;envoi.</source>
+        <source>Hors ligne : plafond atteint pour cette carte en attente d'envoi.</source>
         <translation>Offline: limit reached for this card while waiting to send.</translation>
     </message>
     <message>
         <source>Hors ligne : scannez le QR code du prépaiement, le n° de ticket seul ne suffit pas.</source>
-        <translation>Offline: scan the prepayment&apos;s QR code, the ticket number alone is not enough.</translation>
+        <translation>Offline: scan the prepayment's QR code, the ticket number alone is not enough.</translation>
     </message>
     <message>
         <source>Hors ligne : seules les cartes présentées en QR code peuvent être lues.</source>
         <translation>Offline: only cards shown as a QR code can be read.</translation>
     </message>
     <message>
-        <source>Hors ligne : un n° de carte saisi n&apos;est pas accepté, scannez le QR code de la carte.</source>
-        <translation>Offline: a typed card number is not accepted, scan the card&apos;s QR code.</translation>
+        <source>Hors ligne : un n° de carte saisi n'est pas accepté, scannez le QR code de la carte.</source>
+        <translation>Offline: a typed card number is not accepted, scan the card's QR code.</translation>
     </message>
     <message>
         <source>Hors ligne : une annulation nécessite le service central, réessayez plus tard.</source>
         <translation>Offline: a cancellation needs the central service, try again later.</translation>
     </message>
     <message>
-        <source>Hors ligne depuis trop longtemps : reconnectez le terminal avant d&apos;encaisser.</source>
+        <source>Hors ligne depuis trop longtemps : reconnectez le terminal avant d'encaisser.</source>
         <translation>Offline for too long: reconnect the terminal before taking payments.</translation>
     </message>
     <message>
         <source>Jeton du terminal introuvable dans le trousseau : enrôlez-le à nouveau.</source>
-        <translation>The terminal&apos;s token is not in the keyring: enrol it again.</translation>
+        <translation>The terminal's token is not in the keyring: enrol it again.</translation>
     </message>
     <message>
         <source>La journée est clôturée : plus aucune opération ne peut y être ajoutée.</source>
@@ -1051,11 +1050,11 @@
         <translation>Prepayment not found: check the ticket number.</translation>
     </message>
     <message>
-        <source>QR code expiré : demandez au bénéficiaire de l&apos;actualiser.</source>
+        <source>QR code expiré : demandez au bénéficiaire de l'actualiser.</source>
         <translation>QR code expired: ask the beneficiary to refresh it.</translation>
     </message>
     <message>
-        <source>QR code non valable : demandez au bénéficiaire de l&apos;afficher à nouveau.</source>
+        <source>QR code non valable : demandez au bénéficiaire de l'afficher à nouveau.</source>
         <translation>QR code not valid: ask the beneficiary to show it again.</translation>
     </message>
     <message>
@@ -1072,7 +1071,7 @@
     </message>
     <message>
         <source>Trousseau système non sécurisé : le jeton du terminal ne peut pas y être rangé (HDF_POS_ALLOW_INSECURE_KEYRING=1 pour passer outre en test).</source>
-        <translation>System keyring not secure: the terminal&apos;s token cannot be stored in it (HDF_POS_ALLOW_INSECURE_KEYRING=1 to override in tests).</translation>
+        <translation>System keyring not secure: the terminal's token cannot be stored in it (HDF_POS_ALLOW_INSECURE_KEYRING=1 to override in tests).</translation>
     </message>
     <message>
         <source>Élément introuvable sur le service central.</source>
