@@ -723,7 +723,7 @@
     </message>
     <message>
         <source>Carte non active</source>
-        <translation type="unfinished" />
+        <translation>Card not active</translation>
     </message>
     <message>
         <source>Solde nul</source>
