@@ -48,3 +48,12 @@ def shot(widget, name: str) -> Path:
 
 def pytest_configure(config):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _counter_style(qapp):
+    """The product's style sheet, so screenshots show what a cashier sees."""
+    from pos.ui import resources
+
+    if not qapp.styleSheet():
+        qapp.setStyleSheet(resources.style_sheet())
