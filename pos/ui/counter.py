@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from pos.money import AmountError, parse_amount
 from pos.scan import ScanKind, parse_scan
 from pos.ui import texts
+from pos.ui.camera import CameraPanel
 from pos.ui.card_panel import CardPanel
 from pos.ui.printing import ReceiptDesk
 from pos.ui.services import Services
@@ -299,9 +300,15 @@ class CounterScreen(QWidget):
         self.pages = QStackedWidget()
         for page in (idle, card_page, self.voucher_panel, self.result):
             self.pages.addWidget(page)
+        self.camera = CameraPanel()
+        self.camera.scanned.connect(self.camera_scan)
+        self.camera.hide()  # off by default: many counters have no camera
+        body = QHBoxLayout()
+        body.addWidget(self.pages, 1)
+        body.addWidget(self.camera, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.pages, 1)
+        layout.addLayout(body, 1)
 
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.back)
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.print_receipt)
@@ -334,6 +341,21 @@ class CounterScreen(QWidget):
                 self.redeem()
                 return
         super().keyPressEvent(event)
+
+    def set_camera(self, spec: str) -> None:
+        """Start the preview on `spec` ("0", a file, a URL) or stop it when empty."""
+        self.camera.setVisible(bool(spec))
+        if spec:
+            self.camera.start(spec)
+        else:
+            self.camera.stop()
+
+    def camera_scan(self, text: str) -> None:
+        # The code still in front of the camera must not reset the card being paid.
+        if self.pages.currentIndex() in (self.CARD, self.VOUCHER) and self.scan is not None:
+            if self.scan.text == text.strip():
+                return
+        self.handle_scan(text)
 
     def refuse(self, message: str) -> None:
         self.s.sounds.refusal()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
@@ -35,7 +36,9 @@ class SettingsDialog(QDialog):
         for setting in cfg.ALL:
             value = services.settings.get(setting)
             editor: Any
-            if setting.choices:
+            if setting is cfg.CAMERA:
+                editor = self._camera_choice(str(value))
+            elif setting.choices:
                 editor = QComboBox()
                 for code, label in setting.choices:
                     editor.addItem(_label(label), code)
@@ -45,8 +48,6 @@ class SettingsDialog(QDialog):
                 editor.setChecked(bool(value))
             else:
                 editor = QLineEdit(str(value))
-            if setting is cfg.CAMERA:
-                editor.setPlaceholderText(self.tr("0 pour la première caméra, ou un fichier vidéo"))
             self.editors[setting.key] = editor
             form.addRow(_label(setting.label), editor)
         self.note = QLabel(self.tr("La langue s'applique au prochain démarrage."))
@@ -61,11 +62,29 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.note)
         layout.addWidget(buttons)
 
+    def _camera_choice(self, current: str) -> QComboBox:
+        """Cameras found on this machine, "none", or a typed device number / video file."""
+        box = QComboBox()
+        box.setEditable(True)
+        box.addItem(self.tr("Aucune caméra"), "")
+        for device in sorted(Path("/dev").glob("video*")):
+            index = device.name.removeprefix("video")
+            if index.isdigit():
+                box.addItem(self.tr("Caméra {number}").format(number=index), index)
+        if current and box.findData(current) < 0:
+            box.addItem(current, current)
+        box.setCurrentIndex(max(0, box.findData(current)))
+        box.lineEdit().setPlaceholderText(self.tr("0 pour la première caméra, ou un fichier vidéo"))
+        return box
+
     def save(self) -> None:
         for setting in cfg.ALL:
             editor = self.editors[setting.key]
             if isinstance(editor, QComboBox):
+                typed = editor.currentText().strip()
                 value = editor.currentData()
+                if editor.isEditable() and typed != editor.itemText(editor.currentIndex()):
+                    value = typed
             elif isinstance(editor, QCheckBox):
                 value = editor.isChecked()
             else:

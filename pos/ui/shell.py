@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from pos.ui.counter import CounterScreen
 from pos.ui.services import Services
+from pos.ui.settings import CAMERA
 from pos.ui.status_bar import StatusBar
 
 PROBE_INTERVAL_MS = 5000
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self._heartbeat.timeout.connect(self.refresh_status)
         self._heartbeat.start(PROBE_INTERVAL_MS)
         QTimer.singleShot(0, self.refresh_status)
+        self.counter.set_camera(services.settings.get(CAMERA))
 
     def _add_lazy_panels(self) -> None:
         from pos.ui.manager import ManagerPanel
@@ -107,7 +109,8 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from pos.ui.settings_dialog import SettingsDialog
 
-        SettingsDialog(self.s, self).exec()
+        if SettingsDialog(self.s, self).exec():
+            self.counter.set_camera(self.s.settings.get(CAMERA))
 
     # -- heartbeat ------------------------------------------------------------------------------
     def refresh_status(self) -> None:
@@ -165,5 +168,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: Any) -> None:
         self._heartbeat.stop()
+        self.counter.camera.stop()
         self.s.settings.state.setValue("main/geometry", self.saveGeometry())
         super().closeEvent(event)

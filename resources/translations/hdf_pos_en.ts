@@ -624,6 +624,14 @@
         <translation>Settings</translation>
     </message>
     <message>
+        <source>Aucune caméra</source>
+        <translation>No camera</translation>
+    </message>
+    <message>
+        <source>Caméra {number}</source>
+        <translation>Camera {number}</translation>
+    </message>
+    <message>
         <source>0 pour la première caméra, ou un fichier vidéo</source>
         <translation>0 for the first camera, or a video file</translation>
     </message>
