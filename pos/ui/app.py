@@ -15,13 +15,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
-def default_data_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("hdf-pos", appauthor=False))
-
-
-def open_terminal(data_dir: Path) -> Any:
+def open_terminal(data_dir: Path | None) -> Any:
+    """The facade on `data_dir` (None: the engine's default folder, as the command line uses)."""
     from pos.terminal import Terminal
 
     return Terminal.open(data_dir)
@@ -73,19 +68,20 @@ def run(args: Any) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = make_application()
     demo = None
-    data_dir = Path(getattr(args, "data_dir", None) or default_data_dir())
+    explicit = getattr(args, "data_dir", None)
+    data_dir: Path | None = Path(explicit) if explicit else None
     if getattr(args, "demo", False):
         from pos.ui import demo as demo_mod
 
         demo = demo_mod.DemoCentral.start()
         data_dir = demo.terminal_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
+    terminal = open_terminal(data_dir)
+    data_dir = Path(getattr(terminal, "data_dir", None) or data_dir)
 
     from pos.ui.settings import LANGUAGE, Settings
 
     lang = getattr(args, "lang", None) or Settings(data_dir).get(LANGUAGE)
     install_language(app, lang, data_dir)
-    terminal = open_terminal(data_dir)
     services = make_services(terminal, data_dir)
     if demo is not None:
         demo.enrol(terminal, services.pin)
