@@ -67,7 +67,7 @@ CAMERA = Setting(
     "camera/source",
     str,
     "",
-    QT_TRANSLATE_NOOP("Settings", "Caméra (vide : pas de caméra)"),
+    QT_TRANSLATE_NOOP("Settings", "Caméra"),
 )
 SOUNDS = Setting("sounds", bool, True, QT_TRANSLATE_NOOP("Settings", "Sons"))
 

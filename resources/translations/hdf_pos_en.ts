@@ -609,8 +609,8 @@
         <translation>PDF receipts folder</translation>
     </message>
     <message>
-        <source>Caméra (vide : pas de caméra)</source>
-        <translation>Camera (empty: no camera)</translation>
+        <source>Caméra</source>
+        <translation>Camera</translation>
     </message>
     <message>
         <source>Sons</source>
