@@ -48,6 +48,8 @@ class StatusBar(QFrame):
         self.last_sync = QLabel()
         self.drift = QLabel()
         self.drift.setObjectName("driftWarning")
+        self.follow_ups = QLabel()
+        self.follow_ups.setObjectName("driftWarning")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setFormat(self.tr("Synchronisation %v / %m"))
@@ -59,6 +61,7 @@ class StatusBar(QFrame):
         layout.addWidget(self.queue)
         layout.addWidget(self.window)
         layout.addStretch(1)
+        layout.addWidget(self.follow_ups)
         layout.addWidget(self.drift)
         layout.addWidget(self.progress)
         layout.addWidget(self.last_sync)
@@ -110,6 +113,11 @@ class StatusBar(QFrame):
             self.tr("Dernière synchro : {at}").format(
                 at=local_time(getattr(status, "last_sync_at", None))
             )
+        )
+        follow_ups = int(getattr(status, "follow_ups", 0) or 0)
+        self.follow_ups.setVisible(bool(follow_ups))
+        self.follow_ups.setText(
+            self.tr("{count} opération(s) refusée(s) à régler (Gestion)").format(count=follow_ups)
         )
         drift = getattr(status, "clock_drift_seconds", None)
         if getattr(status, "drift_warning", False) and drift is not None:
