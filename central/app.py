@@ -479,6 +479,7 @@ def _terminal_routes(app: FastAPI, svc: Service) -> None:
         cursor: Annotated[str | None, Query(max_length=200)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> Response:
+        _check_business_day(day_from, day_to)
         end = day_to or today()
         start = day_from or (end - timedelta(days=29) if day_to else today() - timedelta(days=29))
         if start > end:
@@ -559,11 +560,20 @@ def _terminal_routes(app: FastAPI, svc: Service) -> None:
         openapi_extra=TERMINAL_AUTH,
     )
     async def statement(caller: Terminal, day: Annotated[date, Query(alias="date")]) -> Response:
+        _check_business_day(day)
+
         def work() -> dict[str, Any]:
             with db.read() as conn:
                 return queries.daily_statement(conn, caller.partner, day)
 
         return dict_response(200, await run_in_threadpool(work))
+
+
+def _check_business_day(*days: date | None) -> None:
+    """400 for a day whose Paris bounds (in UTC, a month of slack) a datetime cannot hold."""
+    for day in days:
+        if day is not None and not date(2, 1, 1) <= day <= date(9998, 12, 1):
+            raise validation("Date hors des limites acceptées.", status=400)
 
 
 def _transaction_by_id(conn: Connection, txn_id: str, partner_code: str) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""`serve --demo` seeds DEMO.md exactly: partners, cards, wallets, the pending voucher, the online payment.
+"""`serve --demo` seeds DEMO.md exactly: partners, cards, wallets, voucher, online payment.
 
 Read-only: this module's service stays as seeded, so every figure can be checked to the cent.
 """
@@ -96,7 +96,11 @@ def test_demo_partners_enrol_with_their_password(api: Client, code: str, profile
     partner = terminal.get("/v1/partner").json()
     assert enrolment["partner"] == partner
     offline = partner.pop("offline_policy")
-    assert offline == {"max_payment_cents": 5000, "max_card_total_cents": 10000, "max_age_hours": 72}
+    assert offline == {
+        "max_payment_cents": 5000,
+        "max_card_total_cents": 10000,
+        "max_age_hours": 72,
+    }
     partner["wallet_codes"] = sorted(partner["wallet_codes"])
     assert partner == profile
 

@@ -53,6 +53,10 @@ def test_kind_filter_and_own_partner_only(api: Client, l212: Terminal, e305: Ter
         {"to": "yesterday"},
         {"kind": "gift"},
         {"cursor": "%%%not-a-cursor"},
+        # Days whose Paris bounds a datetime cannot hold: once a 500.
+        {"from": "0001-01-01", "to": "0001-01-02"},
+        {"to": "0001-01-01"},
+        {"from": "9999-12-31", "to": "9999-12-31"},
     ],
     ids=lambda p: "-".join(f"{k}={v}" for k, v in p.items()),
 )
@@ -85,7 +89,9 @@ def test_daily_statement_with_a_cancellation(api: Client) -> None:
     assert wallet_sum == body["net_amount_cents"]
 
 
-@pytest.mark.parametrize("query", ["", "?date=22-11-2026", "?date=tomorrow"])
+@pytest.mark.parametrize(
+    "query", ["", "?date=22-11-2026", "?date=tomorrow", "?date=0001-01-01", "?date=9999-12-31"]
+)
 def test_bad_statement_date_is_400(e305: Terminal, query: str) -> None:
     assert_problem(e305.get(f"/v1/statements/daily{query}"), 400, "validation_error")
 

@@ -52,9 +52,9 @@ def results_of(resp) -> list[dict]:
 def test_applied_item_keeps_occurred_at_and_is_offline(e305: Terminal, sign_card_token) -> None:
     before = e305.balance(STEPHANE, "PREMIEREQUIP")
     occurred = ago(hours=2)
-    item = payment_item(
-        STEPHANE, "PREMIEREQUIP", 300, occurred_at=occurred, qr_token=sign_card_token(STEPHANE)
-    )
+    # The QR the beneficiary showed then: issued a minute before, long expired now.
+    token = sign_card_token(STEPHANE, iat=time.time() - 7260)
+    item = payment_item(STEPHANE, "PREMIEREQUIP", 300, occurred_at=occurred, qr_token=token)
     (result,) = results_of(e305.sync([item]))
     assert result["idempotency_key"] == item["idempotency_key"]
     assert (result["outcome"], result["status"]) == ("applied", 201), result

@@ -1,4 +1,4 @@
-"""A thin HTTP client of the central API (docs/API.md) for tests and benchmarks: real requests, no magic.
+"""A thin HTTP client of the central API (docs/API.md) for tests and benchmarks: real requests.
 
 It only saves typing (base URL, bearer token, a fresh Idempotency-Key); every test still looks at
 the raw `requests.Response`, status and body, as a terminal would.
@@ -57,7 +57,9 @@ def parse_instant(text: str) -> datetime:
 
 def assert_problem(resp: requests.Response, status: int, code: str | None = None) -> dict[str, Any]:
     """The response is an RFC 9457 problem with this status (and machine code); returns its body."""
-    assert resp.status_code == status, f"expected {status} {code}, got {resp.status_code}: {resp.text}"
+    assert resp.status_code == status, (
+        f"expected {status} {code}, got {resp.status_code}: {resp.text}"
+    )
     ctype = resp.headers.get("content-type", "")
     assert ctype.startswith("application/problem+json"), f"content-type {ctype!r}: {resp.text}"
     body = resp.json()
@@ -250,9 +252,7 @@ class Beneficiary(Client):
             key=key or new_key(),
         )
 
-    def cancel_prepayment(
-        self, ticket_number: str, *, key: str | None = None
-    ) -> requests.Response:
+    def cancel_prepayment(self, ticket_number: str, *, key: str | None = None) -> requests.Response:
         return self.post(
             f"/v1/beneficiary/prepayments/{ticket_number}/cancel", json={}, key=key or new_key()
         )
