@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -107,6 +106,7 @@ class Stats:
     lookup_ms: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     payments: int = 0
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU used while measuring, by group
 
     def error(self, what: str) -> None:
         self.errors[what] = self.errors.get(what, 0) + 1
@@ -141,7 +141,12 @@ async def terminal(
             status, body = await http.call(
                 "POST",
                 "/v1/payments",
-                {"card_number": card, "wallet_code": WALLET, "amount_cents": 1, "entry_mode": "manual"},
+                {
+                    "card_number": card,
+                    "wallet_code": WALLET,
+                    "amount_cents": 1,
+                    "entry_mode": "manual",
+                },
                 headers={**auth, "Idempotency-Key": str(uuid.uuid4())},
             )
             t2 = time.monotonic()
@@ -160,14 +165,59 @@ async def terminal(
     await http.close()
 
 
-async def run_scenario(port: int, cards: list[str], duration: float, warmup: float) -> Stats:
+def _cpu_by_process() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, user+system CPU seconds) for every process we can read."""
+    tick = os.sysconf("SC_CLK_TCK")
+    result = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        result[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    return result
+
+
+def cpu_of_trees(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each named process and its descendants."""
+    table = _cpu_by_process()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    totals = {}
+    for name, root in roots.items():
+        total, todo = 0.0, [root]
+        while todo:
+            pid = todo.pop()
+            total += table.get(pid, (0, 0.0))[1]
+            todo += children.get(pid, [])
+        totals[name] = total
+    totals["client"] = table.get(os.getpid(), (0, 0.0))[1]
+    return totals
+
+
+async def run_scenario(
+    port: int, cards: list[str], duration: float, warmup: float, roots: dict[str, int] | None = None
+) -> Stats:
     stats = Stats()
     loop_start = time.monotonic()
     # Enrolment hashes a password (argon2): leave it time before the clock starts.
     start_at = loop_start + warmup + 0.05 * len(cards)
     stop_at = start_at + duration
+
+    async def measure_cpu() -> None:
+        await asyncio.sleep(start_at - time.monotonic())
+        before = cpu_of_trees(roots or {})
+        await asyncio.sleep(stop_at - time.monotonic())
+        after = cpu_of_trees(roots or {})
+        stats.cpu_s = {k: after[k] - before[k] for k in after}
+
     await asyncio.gather(
-        *(terminal(i, port, card, start_at, stop_at, stats) for i, card in enumerate(cards))
+        measure_cpu(),
+        *(terminal(i, port, card, start_at, stop_at, stats) for i, card in enumerate(cards)),
     )
     return stats
 
@@ -176,11 +226,11 @@ def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def add_cards(database_url: str, count: int) -> list[str]:
-    """One funded card per terminal (an in-process admin call: the CLI would start Python N times)."""
+    """One funded card per terminal (in process: the CLI would start Python N times)."""
     from central import admin
     from central.clock import school_year, today
     from central.db import single_use_engine
@@ -226,12 +276,16 @@ def load_average() -> str:
 def report(backend: str, scenario: str, args: argparse.Namespace, stats: Stats) -> None:
     rate = stats.payments / args.duration
     errors = ", ".join(f"{k}: {v}" for k, v in sorted(stats.errors.items())) or "0"
+    per_payment = "  ".join(
+        f"{name} {1000 * cpu / max(stats.payments, 1):.2f}" for name, cpu in stats.cpu_s.items()
+    )
     print(
         f"{backend:<9} {scenario:<8} N={args.terminals:<3} workers={args.workers} "
         f"{rate:7.1f} payments/s  pay p50 {pct(stats.pay_ms, 50):6.1f} ms  "
         f"p95 {pct(stats.pay_ms, 95):6.1f}  p99 {pct(stats.pay_ms, 99):6.1f}  "
         f"lookup p50 {pct(stats.lookup_ms, 50):5.1f} p99 {pct(stats.lookup_ms, 99):6.1f}  "
-        f"errors {errors}  (load {load_average()})",
+        f"errors {errors}  (load {load_average()})\n"
+        f"{'':<19}CPU ms per look-up+payment: {per_payment}",
         flush=True,
     )
 
@@ -239,20 +293,28 @@ def report(backend: str, scenario: str, args: argparse.Namespace, stats: Stats) 
 def bench_backend(backend: str, args: argparse.Namespace) -> None:
     with ExitStack() as stack:
         data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hdf-bench-")))
+        roots: dict[str, int] = {}
         if backend == "postgres":
             cluster = stack.enter_context(postgres_cluster(fast_unsafe=args.unsafe_fast_pg))
             database_url = cluster.create_database("bench")
+            roots["postgres"] = int((cluster.datadir / "postmaster.pid").read_text().split()[0])
         else:
             database_url = sqlite_url(data_dir / "central.db")
         cards = prepare_database(database_url, data_dir, args.terminals)
         extra = ["--workers", str(args.workers), "--log-level", args.log_level]
         central: CentralProcess = stack.enter_context(
-            start_central(database_url=database_url, demo=False, data_dir=data_dir, extra_args=extra)
+            start_central(
+                database_url=database_url, demo=False, data_dir=data_dir, extra_args=extra
+            )
         )
+        assert central.pid is not None
+        roots = {"service": central.pid, **roots}
         scenarios = ["distinct", "shared"] if args.scenario == "both" else [args.scenario]
         for scenario in scenarios:
             chosen = cards if scenario == "distinct" else [cards[0]] * args.terminals
-            stats = asyncio.run(run_scenario(central.port, chosen, args.duration, args.warmup))
+            stats = asyncio.run(
+                run_scenario(central.port, chosen, args.duration, args.warmup, roots)
+            )
             report(backend, scenario, args, stats)
 
 
