@@ -1,0 +1,342 @@
+"""`hdf-central`: serve the API, migrate, seed the demo, administer partners, cards and keys."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import Connection, Engine
+
+from central import __version__
+from central.admin import WalletLoad
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+def _prepare(url: str | None, *, demo: bool) -> str:
+    """Migrate, make sure a signing key exists, seed the demo on an empty database."""
+    from central import admin, keyring, migrate
+    from central.db import normalize_url, single_use_engine
+
+    url = normalize_url(url)
+    migrate.upgrade(url)
+    engine = single_use_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(hdf_write=True)
+            with conn.begin():
+                if demo and admin.is_empty(conn):
+                    admin.seed_demo(conn)
+                    logging.getLogger("central").info('{"event": "demo_seeded"}')
+                keyring.ensure_key(conn)
+    finally:
+        engine.dispose()
+    return url
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    _configure_logging(args.log_level)
+    url = _prepare(args.database, demo=args.demo)
+    os.environ["HDF_CENTRAL_DATABASE_URL"] = url
+    os.environ["HDF_CENTRAL_WORKERS"] = str(args.workers)
+    common = {
+        "host": args.host,
+        "port": args.port,
+        "access_log": False,  # our own structured line per request replaces it
+        "log_config": None,
+        "log_level": args.log_level,
+        "timeout_graceful_shutdown": 5,
+    }
+    if args.workers > 1:
+        uvicorn.run(
+            "central.app:app_from_environment", factory=True, workers=args.workers, **common
+        )
+    else:
+        from central.app import create_app
+
+        uvicorn.run(create_app(url), **common)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _configure_logging("info")
+    _prepare(args.database, demo=False)
+    print("schéma à jour")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    _configure_logging("info")
+    if not args.demo:
+        print("rien à faire : seul `seed --demo` existe", file=sys.stderr)
+        return 2
+    from central import admin
+    from central.db import single_use_engine
+
+    url = _prepare(args.database, demo=False)
+    engine = single_use_engine(url)
+    with engine.connect() as conn:
+        conn = conn.execution_options(hdf_write=True)
+        with conn.begin():
+            if not admin.is_empty(conn):
+                print("base non vide : données de démonstration non chargées", file=sys.stderr)
+                return 1
+            admin.seed_demo(conn)
+    engine.dispose()
+    print("données de démonstration chargées")
+    return 0
+
+
+def _password(value: str | None) -> str:
+    from central.security import password_rule_ok
+
+    password = value or os.environ.get("HDF_PASSWORD") or getpass.getpass("Mot de passe : ")
+    if not password_rule_ok(password):
+        raise SystemExit(
+            "mot de passe refusé : 8 à 20 caractères, dont un chiffre, une lettre, une majuscule"
+        )
+    return password
+
+
+def _write(url: str | None) -> tuple[Engine, Connection]:
+    from central.db import single_use_engine
+
+    engine = single_use_engine(_prepare(url, demo=False))
+    conn = engine.connect().execution_options(hdf_write=True)
+    return engine, conn
+
+
+def cmd_partner_add(args: argparse.Namespace) -> int:
+    from central import admin
+
+    engine, conn = _write(args.database)
+    try:
+        with conn.begin():
+            admin.add_partner(
+                conn,
+                code=args.code,
+                name=args.name,
+                postal_code=args.postal_code,
+                city=args.city,
+                kind=args.kind,
+                password=_password(args.password),
+                wallet_codes=[c for c in args.wallets.split(",") if c],
+                accepts_prepayment=args.prepayment,
+                accepts_online_payment=args.online_payment,
+                max_payment_cents=args.max_payment_cents,
+                max_card_total_cents=args.max_card_total_cents,
+                max_age_hours=args.max_age_hours,
+            )
+    except ValueError as exc:
+        print(f"refusé : {exc}", file=sys.stderr)
+        return 1
+    finally:
+        conn.close()
+        engine.dispose()
+    print(f"partenaire {args.code} ajouté")
+    return 0
+
+
+def _wallet_load(text: str) -> WalletLoad:
+    try:
+        code, cents, start, end = text.split(":")
+        return WalletLoad(code, int(cents), date.fromisoformat(start), date.fromisoformat(end))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            "attendu CODE:MONTANT_CENTIMES:AAAA-MM-JJ:AAAA-MM-JJ"
+        ) from exc
+
+
+def cmd_card_add(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from central import admin
+
+    photo = Path(args.photo).read_bytes() if args.photo else None
+    engine, conn = _write(args.database)
+    try:
+        with conn.begin():
+            admin.add_card(
+                conn,
+                card_number=args.card_number,
+                dossier_number=args.dossier_number,
+                first_name=args.first_name,
+                last_name=args.last_name,
+                password=_password(args.password),
+                loads=args.wallet or [],
+                status=args.status,
+                photo_jpeg=photo,
+            )
+    except Exception as exc:
+        print(f"refusé : {exc}", file=sys.stderr)
+        return 1
+    finally:
+        conn.close()
+        engine.dispose()
+    print(f"carte {args.card_number} ajoutée")
+    return 0
+
+
+def cmd_card_status(args: argparse.Namespace) -> int:
+    from central import admin
+
+    engine, conn = _write(args.database)
+    try:
+        with conn.begin():
+            admin.change_card_status(conn, args.card_number, args.status, args.reason)
+    except ValueError as exc:
+        print(f"refusé : {exc}", file=sys.stderr)
+        return 1
+    finally:
+        conn.close()
+        engine.dispose()
+    print(f"carte {args.card_number} : {args.status}")
+    return 0
+
+
+def cmd_wallet_type_add(args: argparse.Namespace) -> int:
+    from central import admin
+
+    engine, conn = _write(args.database)
+    with conn.begin():
+        admin.add_wallet_type(conn, args.code, args.label)
+    conn.close()
+    engine.dispose()
+    print(f"porte-monnaie {args.code} connu")
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from central import keyring
+
+    engine, conn = _write(args.database)
+    with conn.begin():
+        kid = keyring.add_key(conn)
+    conn.close()
+    engine.dispose()
+    print(f"nouvelle clé de signature : {kid} (les anciennes vérifient toujours)")
+    return 0
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from central.models import signing_keys
+
+    engine, conn = _write(args.database)
+    rows = conn.execute(select(signing_keys).order_by(signing_keys.c.created_at)).all()
+    conn.close()
+    engine.dispose()
+    for r in rows:
+        state = "retirée" if r.retired_at else "valide"
+        print(f"{r.kid}\t{r.created_at:%Y-%m-%d %H:%M}\t{state}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hdf-central", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"hdf-central {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    db_help = "sqlite:////chemin.db ou postgresql://… (défaut : SQLite dans le dossier de données)"
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--database", default=None, help=db_help)
+        return p
+
+    serve = with_db(sub.add_parser("serve", help="servir l'API"))
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="charger DEMO.md si la base est vide")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=cmd_serve)
+
+    with_db(sub.add_parser("migrate", help="mettre le schéma à jour")).set_defaults(
+        func=cmd_migrate
+    )
+
+    seed = with_db(sub.add_parser("seed", help="charger des données"))
+    seed.add_argument("--demo", action="store_true", help="le jeu de démonstration DEMO.md")
+    seed.set_defaults(func=cmd_seed)
+
+    partner = sub.add_parser("partner", help="partenaires").add_subparsers(
+        dest="action", required=True
+    )
+    padd = with_db(partner.add_parser("add", help="ajouter un partenaire"))
+    padd.add_argument("--code", required=True)
+    padd.add_argument("--name", required=True)
+    padd.add_argument("--postal-code", required=True)
+    padd.add_argument("--city", required=True)
+    padd.add_argument("--kind", default="bookshop", choices=["bookshop", "equipment"])
+    padd.add_argument("--wallets", required=True, help="codes séparés par des virgules")
+    padd.add_argument("--password", help="sinon HDF_PASSWORD ou demandé")
+    padd.add_argument("--prepayment", action="store_true", help="accepte les prépaiements")
+    padd.add_argument("--online-payment", action="store_true", help="accepte le paiement en ligne")
+    padd.add_argument("--max-payment-cents", type=int, default=5000)
+    padd.add_argument("--max-card-total-cents", type=int, default=10000)
+    padd.add_argument("--max-age-hours", type=int, default=72)
+    padd.set_defaults(func=cmd_partner_add)
+
+    card = sub.add_parser("card", help="cartes").add_subparsers(dest="action", required=True)
+    cadd = with_db(card.add_parser("add", help="ajouter une carte"))
+    cadd.add_argument("--card-number", required=True)
+    cadd.add_argument("--dossier-number", required=True)
+    cadd.add_argument("--first-name", required=True)
+    cadd.add_argument("--last-name", required=True)
+    cadd.add_argument("--password", help="sinon HDF_PASSWORD ou demandé")
+    cadd.add_argument(
+        "--status", default="active", choices=["active", "blocked", "replaced", "expired"]
+    )
+    cadd.add_argument(
+        "--wallet", action="append", type=_wallet_load, help="CODE:CENTIMES:DU:AU (répétable)"
+    )
+    cadd.add_argument("--photo", help="photo JPEG (sinon un portrait généré)")
+    cadd.set_defaults(func=cmd_card_add)
+    cstatus = with_db(
+        card.add_parser("status", help="changer le statut (opposition, remplacement)")
+    )
+    cstatus.add_argument("card_number")
+    cstatus.add_argument("status", choices=["active", "blocked", "replaced", "expired"])
+    cstatus.add_argument("--reason", default=None)
+    cstatus.set_defaults(func=cmd_card_status)
+
+    wallet = sub.add_parser("wallet-type", help="types de porte-monnaie").add_subparsers(
+        dest="action", required=True
+    )
+    wadd = with_db(wallet.add_parser("add", help="déclarer un porte-monnaie"))
+    wadd.add_argument("code")
+    wadd.add_argument("label")
+    wadd.set_defaults(func=cmd_wallet_type_add)
+
+    keys = sub.add_parser("keys", help="clés de signature des QR codes").add_subparsers(
+        dest="action", required=True
+    )
+    with_db(keys.add_parser("rotate", help="ajouter une clé qui signe désormais")).set_defaults(
+        func=cmd_keys_rotate
+    )
+    with_db(keys.add_parser("list", help="lister les clés")).set_defaults(func=cmd_keys_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

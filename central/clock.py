@@ -1,0 +1,52 @@
+"""Instants (UTC, RFC 3339) and business days (Europe/Paris): the two notions of time in the API."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def business_day(instant: datetime) -> date:
+    """The Paris calendar day an instant falls on."""
+    return instant.astimezone(PARIS).date()
+
+
+def today() -> date:
+    return business_day(now())
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a Paris business day, as UTC instants (23 or 25 hours on DST days)."""
+    start = datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=PARIS).astimezone(UTC)
+    return start, end
+
+
+def fmt_instant(instant: datetime | None) -> str | None:
+    """RFC 3339 UTC with a Z; fractions of a second only when there are some (milliseconds)."""
+    if instant is None:
+        return None
+    instant = instant.astimezone(UTC)
+    if instant.microsecond:
+        return instant.strftime("%Y-%m-%dT%H:%M:%S.") + f"{instant.microsecond // 1000:03d}Z"
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse an RFC 3339 instant; one without an offset is refused (ValueError)."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError("instant without a time zone offset")
+    return value.astimezone(UTC)
+
+
+def school_year(day: date) -> tuple[date, date]:
+    """The school year (1 July → 30 June) containing `day`."""
+    start_year = day.year if day.month >= 7 else day.year - 1
+    return date(start_year, 7, 1), date(start_year + 1, 6, 30)

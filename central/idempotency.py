@@ -1,0 +1,129 @@
+"""Idempotency keys: a money-moving request under a known key is answered from the stored response.
+
+The key row is written in the same transaction as the operation it records, so a response is
+stored exactly when its effects are. A concurrent repeat is detected on PostgreSQL with a
+transaction-scoped advisory lock on (scope, key): a single call that cannot take it answers
+`409 idempotency_in_progress`; a sync item waits for it instead (then sees the stored outcome). On
+SQLite, write transactions are serialised, so a repeat simply waits and is replayed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from central.clock import now
+from central.db import Database
+from central.errors import ApiError, dumps
+from central.models import idempotency_keys
+
+RETENTION = timedelta(days=45)  # API.md: at least 30 days
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    body: bytes
+    replayed: bool
+
+
+def request_hash(operation: str, fingerprint: Any) -> str:
+    raw = json.dumps([operation, fingerprint], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _lock_id(scope: str, key: str) -> int:
+    digest = hashlib.sha256(f"{scope}\x00{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _lookup(conn: Connection, scope: str, key: str, req_hash: str) -> Outcome | None:
+    row = conn.execute(
+        select(
+            idempotency_keys.c.request_hash,
+            idempotency_keys.c.status_code,
+            idempotency_keys.c.response_body,
+        ).where(idempotency_keys.c.scope == scope, idempotency_keys.c.key == key)
+    ).first()
+    if row is None:
+        return None
+    if row.request_hash != req_hash:
+        raise ApiError(
+            409,
+            "idempotency_conflict",
+            "Cette clé d'idempotence a déjà servi pour une autre requête.",
+        )
+    return Outcome(row.status_code, row.response_body.encode("utf-8"), True)
+
+
+def run(
+    db: Database,
+    *,
+    scope: str,
+    key: str,
+    req_hash: str,
+    operation: Callable[[Connection], tuple[int, dict[str, Any]]],
+    wait: bool = False,
+    store_refusals: bool = True,
+) -> Outcome:
+    """Run `operation` once for (scope, key); a repeat gets the stored outcome.
+
+    `operation` returns (status, body) or raises ApiError before writing anything; refusals are
+    stored too (the same request gets the same answer). Raises ApiError for a conflict or a
+    request in progress (those are not stored).
+    """
+    key = key.lower()
+    for attempt in range(5):
+        try:
+            with db.write() as conn:
+                if db.is_postgres:
+                    lock = _lock_id(scope, key)
+                    if wait:
+                        conn.execute(select(func.pg_advisory_xact_lock(lock)))
+                    elif not conn.execute(select(func.pg_try_advisory_xact_lock(lock))).scalar():
+                        raise ApiError(
+                            409,
+                            "idempotency_in_progress",
+                            "Une requête avec cette clé est en cours : réessayez dans un instant.",
+                        )
+                stored = _lookup(conn, scope, key, req_hash)
+                if stored is not None:
+                    return stored
+                try:
+                    status, body = operation(conn)
+                    raw = dumps(body)
+                except ApiError as err:
+                    if not store_refusals:
+                        raise
+                    status, raw = err.status, dumps(err.body())
+                conn.execute(
+                    insert(idempotency_keys).values(
+                        scope=scope,
+                        key=key,
+                        request_hash=req_hash,
+                        status_code=status,
+                        response_body=raw.decode("utf-8"),
+                        created_at=now(),
+                    )
+                )
+                return Outcome(status, raw, False)
+        except IntegrityError:
+            # A random transaction or ticket number collided (rare): the whole transaction was
+            # rolled back, try again with fresh numbers.
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+def purge(conn: Connection) -> int:
+    """Forget keys older than the retention period."""
+    return conn.execute(
+        delete(idempotency_keys).where(idempotency_keys.c.created_at < now() - RETENTION)
+    ).rowcount

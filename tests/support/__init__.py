@@ -1,0 +1,1 @@
+"""Shared by the tests and the benchmarks: a real central service, a throw-away PostgreSQL."""
