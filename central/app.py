@@ -54,8 +54,8 @@ SESSION_LIFETIME = timedelta(hours=1)
 SWEEP_SECONDS = 60.0
 FUTURE_LEEWAY = timedelta(minutes=5)
 
-TERMINAL_AUTH = {"security": [{"terminalToken": []}]}
-BENEFICIARY_AUTH = {"security": [{"beneficiaryToken": []}]}
+TERMINAL_AUTH: dict[str, Any] = {"security": [{"terminalToken": []}]}
+BENEFICIARY_AUTH: dict[str, Any] = {"security": [{"beneficiaryToken": []}]}
 
 IdempotencyKey = Annotated[
     str,

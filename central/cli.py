@@ -10,7 +10,10 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 
+from sqlalchemy import Connection, Engine
+
 from central import __version__
+from central.admin import WalletLoad
 
 
 def _configure_logging(level: str) -> None:
@@ -65,7 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         from central.app import create_app
 
-        uvicorn.run(create_app(url), **common)  # type: ignore[arg-type]
+        uvicorn.run(create_app(url), **common)
     return 0
 
 
@@ -109,7 +112,7 @@ def _password(value: str | None) -> str:
     return password
 
 
-def _write(url: str | None):  # type: ignore[no-untyped-def]
+def _write(url: str | None) -> tuple[Engine, Connection]:
     from central.db import single_use_engine
 
     engine = single_use_engine(_prepare(url, demo=False))
@@ -148,9 +151,7 @@ def cmd_partner_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _wallet_load(text: str):  # type: ignore[no-untyped-def]
-    from central.admin import WalletLoad
-
+def _wallet_load(text: str) -> WalletLoad:
     try:
         code, cents, start, end = text.split(":")
         return WalletLoad(code, int(cents), date.fromisoformat(start), date.fromisoformat(end))

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -79,7 +80,7 @@ class Database:
     @staticmethod
     def _install_sqlite_hooks(engine: Engine) -> None:
         @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
             # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is unreliable).
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
@@ -90,7 +91,7 @@ class Database:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _on_begin(conn):  # type: ignore[no-untyped-def]
+        def _on_begin(conn: Connection) -> None:
             if conn.get_execution_options().get("hdf_write"):
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             else:

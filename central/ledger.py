@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, insert, select, update
+from sqlalchemy import Connection, Row, Select, and_, insert, select, update
 
 from central import qrtoken
 from central.clock import business_day, fmt_instant, now
@@ -143,6 +143,9 @@ def transaction_body(row: Any, partner_code: str | None) -> dict[str, Any]:
 class _TxnValues:
     """The values of a new ledger row, returned as a body without reading the row back."""
 
+    id: str
+    number: str
+
     def __init__(self, **values: Any) -> None:
         self.__dict__.update(values)
 
@@ -246,7 +249,7 @@ class WalletTypes:
             raise validation(f"Code de porte-monnaie inconnu : {code}.")
 
 
-def _card_with_wallet(conn: Connection, card_number: str, wallet_code: str) -> Row[Any] | None:
+def _card_with_wallet(conn: Connection, card_number: str, wallet_code: str) -> Any:
     return conn.execute(
         select(
             cards.c.id,
@@ -378,7 +381,7 @@ _VOUCHER_COLUMNS = (
 )
 
 
-def _voucher_query():  # type: ignore[no-untyped-def]
+def _voucher_query() -> Select[Any]:
     return select(*_VOUCHER_COLUMNS).select_from(
         vouchers.join(partners, partners.c.id == vouchers.c.partner_id)
         .join(cards, cards.c.id == vouchers.c.card_id)
@@ -386,7 +389,7 @@ def _voucher_query():  # type: ignore[no-untyped-def]
     )
 
 
-def load_voucher(conn: Connection, ticket: str) -> Row[Any] | None:
+def load_voucher(conn: Connection, ticket: str) -> Any:
     return conn.execute(_voucher_query().where(vouchers.c.ticket_number == ticket)).first()
 
 

@@ -24,8 +24,8 @@ def portrait(card_number: str, first_name: str, last_name: str) -> bytes:
     """A deterministic portrait for a card: the same card always gets the same picture."""
     digest = hashlib.sha256(card_number.encode()).digest()
     hue = digest[0] * 180 // 256
-    hsv = np.uint8([[[hue, 120, 200]]])  # type: ignore[call-overload]
-    bgr = cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0].tolist()
+    hsv = np.array([[[hue, 120, 200]]], dtype=np.uint8)
+    bgr = [int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0]]
     img = np.full((HEIGHT, WIDTH, 3), bgr, dtype=np.uint8)
     # A head-and-shoulders silhouette, lighter than the background.
     light = tuple(min(255, int(c) + 45) for c in bgr)

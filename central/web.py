@@ -213,7 +213,8 @@ def install_openapi(app: FastAPI) -> None:
         )
         components = schema.setdefault("components", {})
         schemas = components.setdefault("schemas", {})
-        for model in [*REQUEST_MODELS, Problem]:
+        models: list[type[BaseModel]] = [*REQUEST_MODELS, Problem]
+        for model in models:
             js = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas[model.__name__] = _hoist(js, schemas)
         schemas.pop("HTTPValidationError", None)

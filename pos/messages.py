@@ -1,0 +1,79 @@
+"""One French sentence per refusal code (API error codes and the terminal's own), for CLI and UI.
+
+The code is what programs branch on; the sentence is what the cashier reads. Unknown codes get a
+generic sentence that still names the code, so nothing is ever shown blank.
+"""
+
+from __future__ import annotations
+
+# The stable codes of API.md, in its order.
+API_MESSAGES: dict[str, str] = {
+    "unauthorized": "Ce terminal n'est plus reconnu par le service central : enrôlez-le à nouveau.",
+    "forbidden": "Opération interdite pour ce partenaire.",
+    "not_found": "Élément introuvable sur le service central.",
+    "card_not_found": "Carte inconnue : vérifiez le numéro de carte.",
+    "validation_error": "Demande refusée : une valeur saisie n'est pas acceptée.",
+    "card_blocked": "Carte bloquée (opposition ou carte remplacée) : paiement impossible.",
+    "card_expired": "Carte expirée : les droits n'ont pas été revalidés cette année.",
+    "wallet_not_usable": "Ce porte-monnaie n'est pas utilisable ici aujourd'hui.",
+    "insufficient_funds": "Solde insuffisant sur ce porte-monnaie.",
+    "voucher_not_found": "Prépaiement introuvable : vérifiez le n° de ticket.",
+    "voucher_other_partner": "Ce prépaiement a été fait pour un autre partenaire.",
+    "voucher_not_pending": (
+        "Ce prépaiement n'est plus en attente (déjà encaissé, annulé ou expiré)."
+    ),
+    "not_accepted": "Ce partenaire n'accepte pas ce type d'opération.",
+    "not_cancellable": "Cette transaction ne peut pas être annulée.",
+    "already_cancelled": "Cette transaction est déjà annulée.",
+    "idempotency_conflict": "Opération en conflit avec une précédente : recommencez la saisie.",
+    "idempotency_in_progress": "Opération déjà en cours de traitement : réessayez dans un instant.",
+    "token_invalid": "QR code non valable : demandez au bénéficiaire de l'afficher à nouveau.",
+    "token_expired": "QR code expiré : demandez au bénéficiaire de l'actualiser.",
+    "rate_limited": "Trop de tentatives : patientez une minute avant de réessayer.",
+}
+
+# The terminal's own refusals (no API call, or no network).
+LOCAL_MESSAGES: dict[str, str] = {
+    "invalid_amount": "Montant non valable.",
+    "invalid_scan": "Code non reconnu : scannez la carte ou saisissez ses 8 chiffres.",
+    "unknown_wallet": "Porte-monnaie inconnu sur cette carte.",
+    "wallet_required": "Plusieurs porte-monnaie possibles : choisissez-en un.",
+    "not_enrolled": "Ce terminal n'est pas enrôlé : lancez « hdf-pos enroll ».",
+    "day_closed": "La journée est clôturée : plus aucune opération ne peut y être ajoutée.",
+    "offline_manual_entry": (
+        "Hors ligne : un n° de carte saisi n'est pas accepté, scannez le QR code de la carte."
+    ),
+    "offline_voucher_manual_entry": (
+        "Hors ligne : scannez le QR code du prépaiement, le n° de ticket seul ne suffit pas."
+    ),
+    "offline_over_payment_limit": "Hors ligne : montant au-delà du plafond par paiement.",
+    "offline_over_card_total": "Hors ligne : plafond atteint pour cette carte en attente d'envoi.",
+    "offline_over_qr_balance": "Hors ligne : montant supérieur au solde connu de la carte.",
+    "offline_denylisted": "Hors ligne : cette carte est en opposition, paiement impossible.",
+    "offline_cancel": (
+        "Hors ligne : une annulation nécessite le service central, réessayez plus tard."
+    ),
+    "offline_window_over": (
+        "Hors ligne depuis trop longtemps : reconnectez le terminal avant d'encaisser."
+    ),
+    "offline_no_keys": "Hors ligne : clés de vérification absentes, connectez le terminal.",
+    "offline_voucher_already_queued": "Hors ligne : ce prépaiement est déjà encaissé ici.",
+    "offline_lookup": "Hors ligne : seules les cartes présentées en QR code peuvent être lues.",
+    "offline": "Service central injoignable : réessayez plus tard.",
+    "server_error": "Le service central a rencontré une erreur : réessayez plus tard.",
+    "tls_error": "Connexion sécurisée impossible : certificat du service central non reconnu.",
+    "keyring_insecure": (
+        "Trousseau système non sécurisé : le jeton du terminal ne peut pas y être rangé "
+        "(HDF_POS_ALLOW_INSECURE_KEYRING=1 pour passer outre en test)."
+    ),
+    "keyring_missing": "Jeton du terminal introuvable dans le trousseau : enrôlez-le à nouveau.",
+}
+
+ALL_MESSAGES = {**API_MESSAGES, **LOCAL_MESSAGES}
+
+
+def refusal_message(code: str | None) -> str:
+    """The French sentence for `code` (an API error code or one of the terminal's own)."""
+    if code and code in ALL_MESSAGES:
+        return ALL_MESSAGES[code]
+    return f"Opération refusée ({code or 'raison inconnue'})."

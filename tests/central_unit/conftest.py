@@ -1,0 +1,47 @@
+"""A demo central service per test module, on SQLite and on the throw-away PostgreSQL cluster."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from support.central_server import CentralProcess, start_central
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def central(request, tmp_path_factory) -> Iterator[CentralProcess]:
+    data_dir = tmp_path_factory.mktemp(f"central-{request.param}")
+    url = None
+    if request.param == "postgres":
+        url = request.getfixturevalue("new_postgres_database")()
+    with start_central(database_url=url, demo=True, data_dir=data_dir) as proc:
+        yield proc
+
+
+def enrol(base: str, partner_code: str, password: str | None = None) -> httpx.Client:
+    """A client authenticated as a new terminal of `partner_code` (demo password by default)."""
+    resp = httpx.post(
+        base + "/v1/terminals",
+        json={
+            "partner_code": partner_code,
+            "password": password or f"Demo-{partner_code}",
+            "label": f"caisse {uuid.uuid4().hex[:6]}",
+        },
+    )
+    assert resp.status_code == 201, resp.text
+    token = resp.json()["token"]
+    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def key() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+def balance(client: httpx.Client, card: str, wallet: str) -> int:
+    resp = client.get(f"/v1/cards/{card}")
+    assert resp.status_code == 200, resp.text
+    return next(w["balance_cents"] for w in resp.json()["wallets"] if w["code"] == wallet)
