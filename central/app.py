@@ -207,6 +207,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # No more threads than pooled connections (anyio's default is 40 per process).
         anyio.to_thread.current_default_thread_limiter().total_tokens = service.threads
+
         async def upkeep() -> None:
             while True:
                 try:
