@@ -14,6 +14,7 @@ from support.api import (
     new_key,
     paris_today,
     parse_instant,
+    payment_body,
 )
 
 JEAN, STEPHANE, EMMA = "23166621", "23166622", "23166625"
@@ -28,18 +29,10 @@ def payment_item(
     key: str | None = None,
     qr_token: str | None = None,
 ) -> dict:
-    body = {
-        "card_number": card,
-        "wallet_code": wallet,
-        "amount_cents": amount,
-        "entry_mode": "qr" if qr_token else "manual",
-    }
-    if qr_token:
-        body["qr_token"] = qr_token
     return {
         "idempotency_key": key or new_key(),
         "operation": "payment",
-        "body": body,
+        "body": payment_body(card, wallet, amount, qr_token=qr_token),
         "occurred_at": occurred_at or ago(minutes=30),
     }
 

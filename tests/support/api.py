@@ -71,6 +71,26 @@ def assert_problem(resp: requests.Response, status: int, code: str | None = None
     return body
 
 
+def payment_body(
+    card_number: str,
+    wallet_code: str,
+    amount_cents: Any,
+    *,
+    qr_token: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The body of POST /v1/payments (and of a sync `payment` item)."""
+    body: dict[str, Any] = {
+        "card_number": card_number,
+        "wallet_code": wallet_code,
+        "amount_cents": amount_cents,
+        "entry_mode": "qr" if qr_token else "manual",
+    }
+    if qr_token:
+        body["qr_token"] = qr_token
+    return body | extra
+
+
 class Client:
     """Calls to one central service, optionally with a bearer token."""
 
@@ -171,15 +191,7 @@ class Terminal(Client):
         qr_token: str | None = None,
         **extra: Any,
     ) -> requests.Response:
-        body: dict[str, Any] = {
-            "card_number": card_number,
-            "wallet_code": wallet_code,
-            "amount_cents": amount_cents,
-            "entry_mode": "qr" if qr_token else "manual",
-        }
-        if qr_token:
-            body["qr_token"] = qr_token
-        body.update(extra)
+        body = payment_body(card_number, wallet_code, amount_cents, qr_token=qr_token, **extra)
         return self.post("/v1/payments", json=body, key=key or new_key())
 
     def redeem(self, ticket_number: str, *, key: str | None = None) -> requests.Response:
