@@ -52,8 +52,8 @@ def test_each_offline_refusal_says_why(central, make_terminal):
     # A QR signed by someone else, and one whose claims were edited: both are forged.
     forger = qrtoken.generate_private_key()
     now = int(utc_now().timestamp())
-    claims = {"card": "23166625", "iat": now, "exp": now + 600,
-              "wallets": [{"code": "MANUEQUIP", "balance_cents": 99999, "valid_to": "2099-01-01"}]}  # fmt: skip
+    wallet = {"code": "MANUEQUIP", "balance_cents": 99999, "valid_to": "2099-01-01"}
+    claims = {"card": "23166625", "iat": now, "exp": now + 600, "wallets": [wallet]}
     forged = pay(qrtoken.CARD_PREFIX + qrtoken.sign(claims, forger), 100)
     assert forged.refusal.code == "token_invalid"
     header, _, rest = jean.partition(".")
