@@ -1,12 +1,12 @@
 """The decoder chain: one frame, several cheap looks at it, the codes found in frame coordinates.
 
-The order and the passes come from `bench/decode.py` on the labelled photo set (see the table in
-`tests/scanner/README` of the closing note): zxing-cpp on the frame as it is reads most codes in
-2-3 ms; what it misses is mostly small codes (an upscaled pass), over- or under-exposed codes
-(histogram equalisation, local contrast) and damaged or moiré codes that ZBar reads after a
-downscale with a light blur. A pass runs only while it can still add something: a frame with
-exactly one code is the counter's everyday case and stops there; no code yet, or several (a sheet
-of codes may hold more), goes on to the next pass.
+Order and passes come from `bench/decode.py` on the labelled photo set (272 photos, 652 QR codes).
+zxing-cpp on the frame as it is reads most codes in 2-3 ms; what it misses is mostly small codes
+(an upscaled pass), over- or under-exposed codes (histogram equalisation, local contrast) and
+damaged or moiré codes that ZBar reads after a downscale and a light blur. A symbol zxing located
+but could not read is retried on an enlarged crop around it. A pass runs only while it can add
+something: once a code is read and no located symbol is left unread, the chain stops (the
+counter's everyday frame costs one zxing call).
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ DEFAULT_PASSES: tuple[Pass, ...] = (
     Pass("zxing-cpp", prep="equalize"),  # bright spots, over/under exposure
     Pass("zxing-cpp", prep="clahe", upscale=False),
     Pass("pyzbar", prep="blur", side=640, upscale=False),  # moiré, damaged, pathological
+    Pass("zxing-cpp", prep="clahe", side=2560),  # small and unevenly lit: +11 codes at 720p
 )
 
 # A symbol zxing located but could not read is retried on a crop around it, enlarged to this side.
@@ -76,7 +77,7 @@ class DecoderChain:
         *,
         crop_passes: Sequence[Pass] = CROP_PASSES,
         max_side: int = MAX_SIDE,
-        max_crops: int = 6,
+        max_crops: int = 12,
         exhaustive: bool = False,
     ) -> None:
         self.passes = tuple(passes)
@@ -160,7 +161,9 @@ class DecoderChain:
             if scale > 1.0 and not p.upscale:
                 scale = 1.0
         if scale != 1.0:
-            interp = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
+            # Lanczos keeps module edges of small codes sharp when enlarging (+35 codes at 720p
+            # over linear on the photo set); area averaging shrinks without aliasing.
+            interp = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LANCZOS4
             img = cv2.resize(img, None, fx=scale, fy=scale, interpolation=interp)
         if p.prep == "equalize":
             img = cv2.equalizeHist(img)
