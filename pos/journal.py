@@ -119,6 +119,10 @@ def last_hash(conn: sqlite3.Connection) -> str:
 
 def verify(conn: sqlite3.Connection) -> Verification:
     """Recompute the whole chain; name the first row that does not hold."""
+    head_row = conn.execute("SELECT value FROM state WHERE key = 'journal_head'").fetchone()
+    head = json.loads(head_row[0]) if head_row is not None else None
+    head_seq = int(head.get("seq", 0)) if head else 0
+    hash_at_head: str | None = None
     expected_seq = 1
     prev_hash = GENESIS
     rows = 0
@@ -142,16 +146,19 @@ def verify(conn: sqlite3.Connection) -> Verification:
             return Verification(False, rows, seq, f"ligne {seq} modifiée (empreinte fausse)")
         if (event.get("seq"), event.get("day"), event.get("type")) != (seq, day, etype):
             return Verification(False, rows, seq, f"ligne {seq} modifiée (colonnes)")
+        if seq == head_seq:
+            hash_at_head = stored_hash
         prev_hash = stored_hash
         expected_seq += 1
-    head_row = conn.execute("SELECT value FROM state WHERE key = 'journal_head'").fetchone()
-    if head_row is not None:
-        head = json.loads(head_row[0])
-        last_seq = expected_seq - 1
-        if int(head.get("seq", 0)) > last_seq:
-            return Verification(False, rows, last_seq + 1, f"ligne {last_seq + 1} supprimée (fin)")
-        if int(head.get("seq", 0)) == last_seq and head.get("hash") != prev_hash:
-            return Verification(False, rows, last_seq, f"ligne {last_seq} modifiée (tête)")
-    elif rows:
-        return Verification(False, rows, 1, "tête du journal absente")
+    last_seq = expected_seq - 1
+    if head is None:
+        if rows:
+            return Verification(False, rows, 1, "tête du journal absente")
+        return Verification(True, rows)
+    if head_seq > last_seq:
+        return Verification(False, rows, last_seq + 1, f"ligne {last_seq + 1} supprimée (fin)")
+    if hash_at_head != head.get("hash"):
+        return Verification(False, rows, head_seq, f"ligne {head_seq} modifiée (tête)")
+    if head_seq < last_seq:
+        return Verification(False, rows, head_seq + 1, f"ligne {head_seq + 1} ajoutée hors journal")
     return Verification(True, rows)
