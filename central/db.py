@@ -68,6 +68,7 @@ class Database:
                 max_overflow=max_overflow,
             )
             self._install_sqlite_hooks(self.engine)
+            self.read_engine = self.engine
         else:
             self.engine = create_engine(
                 self.url,
@@ -75,6 +76,14 @@ class Database:
                 max_overflow=max_overflow,
                 pool_pre_ping=False,
                 pool_recycle=1800,
+            )
+            # Reads are single statements: in autocommit they cost no BEGIN/ROLLBACK round trips.
+            self.read_engine = create_engine(
+                self.url,
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+                pool_recycle=1800,
+                isolation_level="AUTOCOMMIT",
             )
 
     @staticmethod
@@ -99,12 +108,13 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read transaction (rolled back at the end: it changes nothing)."""
-        with self.engine.connect() as conn:
+        """A connection for reads: autocommit on PostgreSQL, a rolled-back transaction on SQLite."""
+        with self.read_engine.connect() as conn:
             try:
                 yield conn
             finally:
-                conn.rollback()
+                if self.is_sqlite:
+                    conn.rollback()
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -120,6 +130,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()
 
 
 def single_use_engine(url: str) -> Engine:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, Select, delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from central.clock import now
@@ -44,14 +44,45 @@ def _lock_id(scope: str, key: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _lookup(conn: Connection, scope: str, key: str, req_hash: str) -> Outcome | None:
-    row = conn.execute(
-        select(
-            idempotency_keys.c.request_hash,
-            idempotency_keys.c.status_code,
-            idempotency_keys.c.response_body,
-        ).where(idempotency_keys.c.scope == scope, idempotency_keys.c.key == key)
-    ).first()
+def _stored(scope: str, key: str) -> Select[Any]:
+    return select(
+        idempotency_keys.c.request_hash,
+        idempotency_keys.c.status_code,
+        idempotency_keys.c.response_body,
+    ).where(idempotency_keys.c.scope == scope, idempotency_keys.c.key == key)
+
+
+_TRY_LOCK_AND_READ = text(
+    "SELECT pg_try_advisory_xact_lock(:lock) AS ok, k.request_hash, k.status_code,"
+    " k.response_body FROM (SELECT 1) AS one"
+    " LEFT JOIN idempotency_keys AS k ON k.scope = :scope AND k.key = :key"
+)
+
+
+def _claim(conn: Connection, scope: str, key: str, *, postgres: bool, wait: bool) -> Any:
+    """Take the key's lock (PostgreSQL) and read what is stored under it, in one round trip."""
+    if not postgres:
+        return conn.execute(_stored(scope, key)).first()
+    lock = _lock_id(scope, key)
+    if wait:
+        conn.execute(select(func.pg_advisory_xact_lock(lock)))
+        return conn.execute(_stored(scope, key)).first()
+    # One round trip. The row may be read just before the lock is taken, so a request finishing
+    # in between goes unseen here; then its committed key row makes our own insert fail, and the
+    # whole transaction is rolled back and retried (see `run`), which replays it.
+    row = conn.execute(_TRY_LOCK_AND_READ, {"lock": lock, "scope": scope, "key": key}).first()
+    if row is not None and not row.ok:
+        raise ApiError(
+            409,
+            "idempotency_in_progress",
+            "Une requête avec cette clé est en cours : réessayez dans un instant.",
+        )
+    if row is None or row.request_hash is None:
+        return None
+    return row
+
+
+def _check(row: Any, req_hash: str) -> Outcome | None:
     if row is None:
         return None
     if row.request_hash != req_hash:
@@ -72,35 +103,31 @@ def run(
     operation: Callable[[Connection], tuple[int, dict[str, Any]]],
     wait: bool = False,
     store_refusals: bool = True,
+    begin: Callable[[Connection], str] | None = None,
 ) -> Outcome:
     """Run `operation` once for (scope, key); a repeat gets the stored outcome.
 
     `operation` returns (status, body) or raises ApiError before writing anything; refusals are
     stored too (the same request gets the same answer). Raises ApiError for a conflict or a
-    request in progress (those are not stored).
+    request in progress (those are not stored). `begin(conn)`, when given, runs first in the same
+    transaction (authentication, checking the key's format) and returns the scope.
     """
     key = key.lower()
     for attempt in range(5):
         try:
             with db.write() as conn:
-                if db.is_postgres:
-                    lock = _lock_id(scope, key)
-                    if wait:
-                        conn.execute(select(func.pg_advisory_xact_lock(lock)))
-                    elif not conn.execute(select(func.pg_try_advisory_xact_lock(lock))).scalar():
-                        raise ApiError(
-                            409,
-                            "idempotency_in_progress",
-                            "Une requête avec cette clé est en cours : réessayez dans un instant.",
-                        )
-                stored = _lookup(conn, scope, key, req_hash)
+                if begin is not None:
+                    scope = begin(conn)
+                row = _claim(conn, scope, key, postgres=db.is_postgres, wait=wait)
+                stored = _check(row, req_hash)
                 if stored is not None:
                     return stored
                 try:
                     status, body = operation(conn)
                     raw = dumps(body)
                 except ApiError as err:
-                    if not store_refusals:
+                    # A malformed request (400) is not stored: once fixed, it may be sent again.
+                    if not store_refusals or err.status == 400:
                         raise
                     status, raw = err.status, dumps(err.body())
                 conn.execute(
@@ -115,8 +142,9 @@ def run(
                 )
                 return Outcome(status, raw, False)
         except IntegrityError:
-            # A random transaction or ticket number collided (rare): the whole transaction was
-            # rolled back, try again with fresh numbers.
+            # A random transaction or ticket number collided (rare), or a concurrent request
+            # stored this key first: the whole transaction was rolled back; try again (fresh
+            # numbers, or a replay of the stored response).
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")
