@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from sqlalchemy import Connection, delete, insert, select, update
 from starlette.concurrency import run_in_threadpool
@@ -91,9 +92,11 @@ class Service:
 
     def __init__(self, database_url: str | None) -> None:
         workers = int(os.environ.get("HDF_CENTRAL_WORKERS", "1") or 1)
-        # Stay well under PostgreSQL's 100 connections whatever the number of workers.
-        pool = max(4, 20 // workers)
-        self.db = Database(database_url, pool_size=pool, max_overflow=pool)
+        # One pooled connection per worker thread (the threads are what touch the database), so
+        # a busy service never opens and closes connections request after request; a little
+        # overflow for the rare nested use. Stays under PostgreSQL's 100 connections.
+        self.threads = max(8, min(40, 64 // workers))
+        self.db = Database(database_url, pool_size=self.threads, max_overflow=8)
         self.keys = KeyRing(self.db.engine)
         self.types = ledger.WalletTypes()
 
@@ -226,6 +229,9 @@ def create_app(database_url: str | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # No more threads than pooled connections (anyio's default is 40 per process).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = service.threads
+
         async def upkeep() -> None:
             while True:
                 try:
@@ -521,6 +527,7 @@ def _terminal_routes(app: FastAPI, svc: Service) -> None:
         cursor: Annotated[str | None, Query(max_length=200)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> Response:
+        _check_business_day(day_from, day_to)
         end = day_to or today()
         start = day_from or (end - timedelta(days=29) if day_to else today() - timedelta(days=29))
         if start > end:
@@ -601,11 +608,20 @@ def _terminal_routes(app: FastAPI, svc: Service) -> None:
         openapi_extra=TERMINAL_AUTH,
     )
     async def statement(caller: Terminal, day: Annotated[date, Query(alias="date")]) -> Response:
+        _check_business_day(day)
+
         def work() -> dict[str, Any]:
             with db.read() as conn:
                 return queries.daily_statement(conn, caller.partner, day)
 
         return dict_response(200, await run_in_threadpool(work))
+
+
+def _check_business_day(*days: date | None) -> None:
+    """400 for a day whose Paris bounds (in UTC, a month of slack) a datetime cannot hold."""
+    for day in days:
+        if day is not None and not date(2, 1, 1) <= day <= date(9998, 12, 1):
+            raise validation("Date hors des limites acceptées.", status=400)
 
 
 def _transaction_by_id(conn: Connection, txn_id: str, partner_code: str) -> dict[str, Any] | None:

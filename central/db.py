@@ -68,7 +68,6 @@ class Database:
                 max_overflow=max_overflow,
             )
             self._install_sqlite_hooks(self.engine)
-            self.read_engine = self.engine
         else:
             self.engine = create_engine(
                 self.url,
@@ -76,14 +75,6 @@ class Database:
                 max_overflow=max_overflow,
                 pool_pre_ping=False,
                 pool_recycle=1800,
-            )
-            # Reads are single statements: in autocommit they cost no BEGIN/ROLLBACK round trips.
-            self.read_engine = create_engine(
-                self.url,
-                pool_size=pool_size,
-                max_overflow=max_overflow,
-                pool_recycle=1800,
-                isolation_level="AUTOCOMMIT",
             )
 
     @staticmethod
@@ -108,8 +99,14 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection for reads: autocommit on PostgreSQL, a rolled-back transaction on SQLite."""
-        with self.read_engine.connect() as conn:
+        """A connection for reads: autocommit on PostgreSQL, a rolled-back transaction on SQLite.
+
+        Under READ COMMITTED every statement takes its own snapshot anyway, so BEGIN and ROLLBACK
+        would be two round trips bought for nothing.
+        """
+        with self.engine.connect() as conn:
+            if self.is_postgres:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             try:
                 yield conn
             finally:
@@ -130,7 +127,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        self.read_engine.dispose()
 
 
 def single_use_engine(url: str) -> Engine:

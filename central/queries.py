@@ -218,7 +218,8 @@ def denylist(conn: Connection, since: str | None) -> dict[str, Any]:
     )
     after = 0
     if since is not None:
-        if not since.isdigit() or len(since) > 18:
+        # card_events.id is a 32-bit INTEGER on PostgreSQL: a bigger cursor was never served.
+        if not since.isdigit() or len(since) > 10 or int(since) > 2**31 - 1:
             raise validation("Curseur de liste d'opposition illisible.", status=400)
         after = int(since)
         query = query.where(card_events.c.id > after)

@@ -39,3 +39,6 @@ if ! command -v uv >/dev/null; then
 fi
 
 uv sync --frozen --quiet
+
+# Build step: compile the windows' translations (.ts sources → .qm, never committed).
+uv run --frozen --quiet python -m pos.ui.i18n build >/dev/null

@@ -1,0 +1,164 @@
+"""The append-only, hash-chained journal (inspired by NF525): every event the terminal records.
+
+`hash = sha256(prev_hash + canonical_json(event))`, canonical = sorted keys, no spaces, UTF-8. The
+event carries its own `seq`, `type`, `day` and `recorded_at`, so renumbering, moving a row to
+another day or changing its type breaks the chain as surely as editing an amount. The head (last
+seq and hash) is also kept apart, so deleting the last rows is caught too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pos.domain import business_day, to_rfc3339, utc_now
+
+GENESIS = "0" * 64
+
+
+def canonical_json(event: dict[str, Any]) -> str:
+    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, event: dict[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(event)).encode("utf-8")).hexdigest()
+
+
+class DayClosedError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    day: str
+    type: str
+    event: dict[str, Any]
+    hash: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    rows: int
+    first_bad_row: int | None = None
+    reason: str | None = None
+
+
+def closed_days(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT day FROM journal WHERE type = 'day_closing'")}
+
+
+def open_day(conn: sqlite3.Connection, today: date) -> str:
+    """The day an event recorded now belongs to: today, or the first later day not closed
+    (nothing is ever added to a closed day)."""
+    closed = closed_days(conn)
+    day = today
+    while day.isoformat() in closed:
+        day = date.fromordinal(day.toordinal() + 1)
+    return day.isoformat()
+
+
+def append(
+    conn: sqlite3.Connection,
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    day: str | None = None,
+) -> Entry:
+    """Append one event inside the caller's write transaction and return it."""
+    head = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+    seq = 1 if head is None else int(head[0]) + 1
+    prev_hash = GENESIS if head is None else str(head[1])
+    now = utc_now()
+    if day is None:
+        day = open_day(conn, business_day(now))
+    elif day in closed_days(conn):
+        raise DayClosedError(day)
+    event = {**payload, "seq": seq, "type": event_type, "day": day, "recorded_at": to_rfc3339(now)}
+    digest = chain_hash(prev_hash, event)
+    conn.execute(
+        "INSERT INTO journal (seq, recorded_at, day, type, event, prev_hash, hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (seq, event["recorded_at"], day, event_type, canonical_json(event), prev_hash, digest),
+    )
+    conn.execute(
+        "INSERT INTO state (key, value) VALUES ('journal_head', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (json.dumps({"seq": seq, "hash": digest}),),
+    )
+    return Entry(seq, day, event_type, event, digest)
+
+
+def entries(
+    conn: sqlite3.Connection, *, day: str | None = None, types: tuple[str, ...] = ()
+) -> Iterator[Entry]:
+    sql = "SELECT seq, day, type, event, hash FROM journal"
+    where, params = [], []
+    if day is not None:
+        where.append("day = ?")
+        params.append(day)
+    if types:
+        where.append(f"type IN ({','.join('?' * len(types))})")
+        params.extend(types)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    for row in conn.execute(sql + " ORDER BY seq", params):
+        yield Entry(int(row[0]), row[1], row[2], json.loads(row[3]), row[4])
+
+
+def last_hash(conn: sqlite3.Connection) -> str:
+    row = conn.execute("SELECT hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+    return GENESIS if row is None else str(row[0])
+
+
+def verify(conn: sqlite3.Connection) -> Verification:
+    """Recompute the whole chain; name the first row that does not hold."""
+    head_row = conn.execute("SELECT value FROM state WHERE key = 'journal_head'").fetchone()
+    head = json.loads(head_row[0]) if head_row is not None else None
+    head_seq = int(head.get("seq", 0)) if head else 0
+    hash_at_head: str | None = None
+    expected_seq = 1
+    prev_hash = GENESIS
+    rows = 0
+    for seq, day, etype, text, stored_prev, stored_hash in conn.execute(
+        "SELECT seq, day, type, event, prev_hash, hash FROM journal ORDER BY seq"
+    ):
+        rows += 1
+        if seq != expected_seq:
+            if seq > expected_seq:
+                return Verification(False, rows, expected_seq, f"ligne {expected_seq} supprimée")
+            return Verification(False, rows, seq, f"ligne {seq} insérée ou dupliquée")
+        try:
+            event = json.loads(text)
+        except ValueError:
+            return Verification(False, rows, seq, f"ligne {seq} illisible")
+        if not isinstance(event, dict):
+            return Verification(False, rows, seq, f"ligne {seq} illisible")
+        if stored_prev != prev_hash:
+            return Verification(False, rows, seq, f"ligne {seq} : chaînage rompu")
+        if chain_hash(prev_hash, event) != stored_hash:
+            return Verification(False, rows, seq, f"ligne {seq} modifiée (empreinte fausse)")
+        if (event.get("seq"), event.get("day"), event.get("type")) != (seq, day, etype):
+            return Verification(False, rows, seq, f"ligne {seq} modifiée (colonnes)")
+        if seq == head_seq:
+            hash_at_head = stored_hash
+        prev_hash = stored_hash
+        expected_seq += 1
+    last_seq = expected_seq - 1
+    if head is None:
+        if rows:
+            return Verification(False, rows, 1, "tête du journal absente")
+        return Verification(True, rows)
+    if head_seq > last_seq:
+        return Verification(False, rows, last_seq + 1, f"ligne {last_seq + 1} supprimée (fin)")
+    if hash_at_head != head.get("hash"):
+        return Verification(False, rows, head_seq, f"ligne {head_seq} modifiée (tête)")
+    if head_seq < last_seq:
+        return Verification(False, rows, head_seq + 1, f"ligne {head_seq + 1} ajoutée hors journal")
+    return Verification(True, rows)

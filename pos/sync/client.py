@@ -1,0 +1,330 @@
+"""The HTTP client of the central service API (API.md): one requests.Session, typed errors.
+
+Three ways a call can fail, and the terminal treats them differently:
+- `NotSent`: the request never reached the service (connection refused, DNS, connect timeout,
+  TLS failure) - the offline rules may accept the operation;
+- `UnknownOutcome`: the request left but no usable answer came back (read timeout, connection cut,
+  a 5xx) - the service may have applied it, so it is queued under the SAME idempotency key;
+- `ApiError` (and one subclass per problem+json `code`): the service answered no.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+)
+
+CONNECT_TIMEOUT_S = 3.0
+READ_TIMEOUT_S = 10.0
+HEALTH_TIMEOUT_S = 3.0
+USER_AGENT = "hdf-pos/0.1"
+
+
+class ClientError(Exception):
+    code = "offline"
+
+
+class NotSent(ClientError):
+    """Nothing reached the service: safe to decide offline."""
+
+    code = "offline"
+
+
+class TlsError(NotSent):
+    code = "tls_error"
+
+
+class UnknownOutcome(ClientError):
+    """The request was sent, the answer was lost: it may have been applied."""
+
+    code = "offline"
+
+
+class ApiError(ClientError):
+    """A problem+json answer; `code` is the API's stable machine code."""
+
+    code = "server_error"
+
+    def __init__(self, status: int, code: str | None, detail: str | None, body: Any) -> None:
+        super().__init__(f"{status} {code}: {detail}")
+        self.status = status
+        if code:
+            self.code = code
+        self.detail = detail
+        self.body = body
+
+
+class Unauthorized(ApiError):
+    code = "unauthorized"
+
+
+class Forbidden(ApiError):
+    code = "forbidden"
+
+
+class NotFound(ApiError):
+    code = "not_found"
+
+
+class ValidationError(ApiError):
+    code = "validation_error"
+
+
+class Refusal(ApiError):
+    """A business refusal (card blocked, insufficient funds, ...)."""
+
+
+class Conflict(ApiError):
+    """A state conflict (409)."""
+
+
+class RateLimited(ApiError):
+    code = "rate_limited"
+
+
+_ERROR_CLASSES: dict[str, type[ApiError]] = {
+    "unauthorized": Unauthorized,
+    "forbidden": Forbidden,
+    "voucher_other_partner": Forbidden,
+    "not_found": NotFound,
+    "card_not_found": NotFound,
+    "voucher_not_found": NotFound,
+    "validation_error": ValidationError,
+    "voucher_not_pending": Conflict,
+    "already_cancelled": Conflict,
+    "not_cancellable": Conflict,
+    "idempotency_conflict": Conflict,
+    "idempotency_in_progress": Conflict,
+    "rate_limited": RateLimited,
+}
+
+
+def error_for(status: int, body: Any) -> ApiError:
+    code = body.get("code") if isinstance(body, Mapping) else None
+    detail = body.get("detail") if isinstance(body, Mapping) else None
+    if not code:
+        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 429: "rate_limited"}.get(
+            status, "validation_error" if status in (400, 422) else "server_error"
+        )
+    cls = _ERROR_CLASSES.get(str(code), Refusal)
+    return cls(status, str(code), detail, body)
+
+
+@dataclass
+class ClockSample:
+    """The service's clock (Date header) against ours, at the middle of the exchange."""
+
+    drift_seconds: float
+    measured_at: float
+
+
+class ApiClient:
+    """Speaks API.md. Not thread-bound: requests.Session is shared, calls are independent."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        ca_bundle: str | None = None,
+        verify_tls: bool = True,
+        connect_timeout: float = CONNECT_TIMEOUT_S,
+        read_timeout: float = READ_TIMEOUT_S,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = (connect_timeout, read_timeout)
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.headers["Accept"] = "application/json"
+        # Verification stays on; a custom CA bundle replaces the system one when set.
+        self.session.verify = ca_bundle if (ca_bundle and verify_tls) else verify_tls
+        self.session.trust_env = False  # no proxy from the environment between us and the service
+        self.clock: ClockSample | None = None
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- transport --------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        auth: bool = True,
+        timeout: tuple[float, float] | None = None,
+        raw: bool = False,
+    ) -> Any:
+        headers: dict[str, str] = {}
+        if auth and self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        started = time.time()
+        try:
+            resp = self.session.request(
+                method,
+                self.base_url + path,
+                json=json,
+                params=params,
+                headers=headers,
+                timeout=timeout or self.timeout,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise TlsError(str(exc)) from exc
+        except requests.exceptions.ConnectTimeout as exc:
+            raise NotSent(str(exc)) from exc
+        except requests.exceptions.ConnectionError as exc:
+            if _never_sent(exc):
+                raise NotSent(str(exc)) from exc
+            raise UnknownOutcome(str(exc)) from exc
+        except requests.exceptions.Timeout as exc:  # read timeout: the request left
+            raise UnknownOutcome(str(exc)) from exc
+        except requests.exceptions.RequestException as exc:
+            raise UnknownOutcome(str(exc)) from exc
+        self._sample_clock(resp, started, time.time())
+        if resp.status_code >= 500:
+            raise UnknownOutcome(f"HTTP {resp.status_code}")
+        if resp.status_code >= 400:
+            try:
+                body = resp.json()
+            except ValueError:
+                body = None
+            raise error_for(resp.status_code, body)
+        if raw:
+            return resp
+        if resp.status_code == 204 or not resp.content:
+            return None
+        try:
+            return resp.json()
+        except ValueError as exc:
+            raise UnknownOutcome("réponse illisible") from exc
+
+    def _sample_clock(self, resp: requests.Response, started: float, ended: float) -> None:
+        date_header = resp.headers.get("Date")
+        if not date_header:
+            return
+        try:
+            server = email.utils.parsedate_to_datetime(date_header).timestamp()
+        except (TypeError, ValueError):
+            return
+        # The header has a one-second resolution and is truncated: +0.5 s centres it.
+        self.clock = ClockSample(server + 0.5 - (started + ended) / 2, ended)
+
+    # -- endpoints --------------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.request(
+            "GET", "/v1/health", auth=False, timeout=(HEALTH_TIMEOUT_S, HEALTH_TIMEOUT_S)
+        )
+        return result
+
+    def enroll(self, partner_code: str, password: str, label: str) -> dict[str, Any]:
+        body = {"partner_code": partner_code, "password": password, "label": label}
+        result: dict[str, Any] = self.request("POST", "/v1/terminals", json=body, auth=False)
+        return result
+
+    def unenroll(self) -> None:
+        self.request("DELETE", "/v1/terminals/current")
+
+    def partner(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", "/v1/partner")
+        return result
+
+    def keys(self) -> list[dict[str, Any]]:
+        body = self.request("GET", "/v1/keys", auth=False)
+        return list(body.get("keys") or [])
+
+    def card(self, card_number: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", f"/v1/cards/{card_number}")
+        return result
+
+    def photo(self, card_number: str) -> bytes:
+        resp = self.request("GET", f"/v1/cards/{card_number}/photo", raw=True)
+        return bytes(resp.content)
+
+    def pay(self, body: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request(
+            "POST", "/v1/payments", json=body, idempotency_key=idempotency_key
+        )
+        return result
+
+    def voucher(self, ticket_number: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", f"/v1/vouchers/{ticket_number}")
+        return result
+
+    def redeem(self, ticket_number: str, body: dict[str, Any], key: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request(
+            "POST", f"/v1/vouchers/{ticket_number}/redeem", json=body, idempotency_key=key
+        )
+        return result
+
+    def cancel(self, transaction_id: str, reason: str, key: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request(
+            "POST",
+            f"/v1/transactions/{transaction_id}/cancel",
+            json={"reason": reason},
+            idempotency_key=key,
+        )
+        return result
+
+    def transactions(
+        self,
+        *,
+        day_from: str | None = None,
+        day_to: str | None = None,
+        kind: str | None = None,
+        cursor: str | None = None,
+        limit: int = 500,
+    ) -> dict[str, Any]:
+        params = {"from": day_from, "to": day_to, "kind": kind, "cursor": cursor, "limit": limit}
+        result: dict[str, Any] = self.request(
+            "GET", "/v1/transactions", params={k: v for k, v in params.items() if v is not None}
+        )
+        return result
+
+    def sync(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        body = self.request("POST", "/v1/sync", json={"items": items})
+        return list(body.get("results") or [])
+
+    def denylist(self, since: Any = None) -> dict[str, Any]:
+        params = {"since": since} if since not in (None, "") else None
+        result: dict[str, Any] = self.request("GET", "/v1/denylist", params=params)
+        return result
+
+    def statement(self, day: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", "/v1/statements/daily", params={"date": day})
+        return result
+
+
+def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
+    """True when urllib3 failed before a byte of the request left (refused, DNS, connect)."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        err = stack.pop()
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, NewConnectionError | NameResolutionError | ConnectTimeoutError):
+            return True
+        if isinstance(err, ConnectionRefusedError):
+            return True
+        if isinstance(err, MaxRetryError):
+            stack.append(err.reason)
+        stack.extend(a for a in err.args if isinstance(a, BaseException))
+        stack.append(err.__cause__)
+        stack.append(err.__context__)
+    return False

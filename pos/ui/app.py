@@ -1,0 +1,102 @@
+"""`hdf-pos` with no sub-command: open the windows (first-run wizard, then the counter).
+
+`run(args)` builds the services once and passes them down; with `--demo` it first starts the
+embedded demo central service and enrols against it (see `pos.ui.demo`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def open_terminal(data_dir: Path | None) -> Any:
+    """The facade on `data_dir` (None: the engine's default folder, as the command line uses)."""
+    from pos.terminal import Terminal
+
+    return Terminal.open(data_dir)
+
+
+def make_services(terminal: Any, data_dir: Path, *, prompts: Any = None) -> Any:
+    """The window-side services around one facade (tests call this too)."""
+    from pos.ui.events import EventBridge
+    from pos.ui.prompts import Prompts
+    from pos.ui.services import Services
+    from pos.ui.settings import SOUNDS, ManagerPin, Settings
+    from pos.ui.sounds import Sounds
+    from pos.ui.tasks import TaskRunner
+
+    settings = Settings(data_dir)
+    bridge = EventBridge()
+    bridge.attach(terminal)
+    return Services(
+        terminal=terminal,
+        runner=TaskRunner(),
+        bridge=bridge,
+        prompts=prompts or Prompts(),
+        settings=settings,
+        sounds=Sounds(enabled=settings.get(SOUNDS)),
+        pin=ManagerPin(str(Path(data_dir).resolve())),
+    )
+
+
+def make_application(argv: list[str] | None = None) -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    from pos.ui import resources
+
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    app.setApplicationName("hdf-pos")
+    app.setStyleSheet(resources.style_sheet())
+    return app
+
+
+def install_language(app: Any, lang: str, data_dir: Path) -> Any:
+    from pos.ui import i18n
+
+    return i18n.install(app, lang, data_dir / "cache")
+
+
+def run(args: Any) -> int:
+    """Open the windows; returns the exit code."""
+    started = time.monotonic()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = make_application()
+    demo = None
+    explicit = getattr(args, "data_dir", None)
+    data_dir: Path | None = Path(explicit) if explicit else None
+    if getattr(args, "demo", False):
+        from pos.ui import demo as demo_mod
+
+        demo = demo_mod.DemoCentral.start()
+        data_dir = demo.terminal_dir
+    terminal = open_terminal(data_dir)
+    data_dir = Path(getattr(terminal, "data_dir", None) or data_dir)
+
+    from pos.ui.settings import LANGUAGE, Settings
+
+    lang = getattr(args, "lang", None) or Settings(data_dir).get(LANGUAGE)
+    install_language(app, lang, data_dir)
+    services = make_services(terminal, data_dir)
+    if demo is not None:
+        demo.enrol(terminal, services.pin)
+
+    from pos.ui.launcher import Launcher
+
+    launcher = Launcher(services, app)
+    launcher.start()
+    log.info("windows ready in %.2f s", time.monotonic() - started)
+    try:
+        return int(app.exec())
+    finally:
+        services.runner.shutdown()
+        try:
+            terminal.close()
+        finally:
+            if demo is not None:
+                demo.stop()

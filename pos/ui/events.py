@@ -1,0 +1,88 @@
+"""Core events turned into one Qt signal on the GUI thread, and a rate limiter for repaints.
+
+Electrum's `common_qt/util.py` pattern: the engine calls plain-Python callbacks from whatever
+thread it runs on; this adapter re-emits them as `event(name, payload)` on the GUI thread, where
+handlers named `on_event_<name>` pick them up. Frequent events (queue size, sync progress) go
+through `RateLimiter` so a 10,000-item sync repaints a few times a second, not 10,000 times.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+
+
+class EventBridge(QObject):
+    """Adapter from `Terminal.subscribe` callbacks to the `event` signal (GUI thread)."""
+
+    event = Signal(str, object)
+    _incoming = Signal(str, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        # Explicitly queued: the engine emits from worker threads; handlers run on the GUI thread.
+        self._incoming.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
+
+    def attach(self, terminal: Any) -> None:
+        subscribe = getattr(terminal, "subscribe", None)
+        if subscribe is not None:
+            subscribe(self.core_callback)
+
+    def core_callback(self, name: str, payload: Any = None) -> None:
+        """Called by the engine from any thread."""
+        self._incoming.emit(str(name), payload)
+
+    @Slot(str, object)
+    def _dispatch(self, name: str, payload: Any) -> None:
+        self.event.emit(name, payload)
+
+    def connect_handlers(self, obj: object) -> None:
+        """Route each event to `obj.on_event_<name>(payload)` when that method exists."""
+
+        def route(name: str, payload: Any) -> None:
+            handler = getattr(obj, f"on_event_{name}", None)
+            if handler is not None:
+                handler(payload)
+
+        self.event.connect(route)
+
+
+class RateLimiter(QObject):
+    """Calls `fn(latest_value)` at most once per `interval_ms`; intermediate values coalesce."""
+
+    def __init__(
+        self, fn: Callable[[Any], None], interval_ms: int = 250, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._fn = fn
+        self._interval = interval_ms / 1000
+        self._last = 0.0
+        self._value: Any = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._fire)
+        self.calls = 0  # how many times fn ran (tests, bench)
+
+    def __call__(self, value: Any) -> None:
+        self._value = value
+        if self._timer.isActive():
+            return
+        wait = self._last + self._interval - time.monotonic()
+        if wait <= 0:
+            self._fire()
+        else:
+            self._timer.start(int(wait * 1000) + 1)
+
+    def flush(self) -> None:
+        if self._timer.isActive():
+            self._timer.stop()
+            self._fire()
+
+    @Slot()
+    def _fire(self) -> None:
+        self._last = time.monotonic()
+        self.calls += 1
+        self._fn(self._value)

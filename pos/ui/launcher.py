@@ -1,0 +1,52 @@
+"""What opens first: the first-run wizard when the terminal is not enrolled, else the counter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from pos.ui.services import Services
+
+
+class Launcher(QObject):
+    counter_opened = Signal(object)  # the MainWindow
+
+    def __init__(self, services: Services, app: Any) -> None:
+        super().__init__(app)
+        self.s = services
+        self.app = app
+        self.wizard: Any = None
+        self.window: Any = None
+        self.wedge: Any = None
+
+    def start(self) -> None:
+        # Startup reads the local store once, before any window exists (nothing to freeze yet).
+        if self.s.terminal.is_enrolled():
+            self.s.partner = self.s.terminal.partner
+            self.open_counter()
+        else:
+            from pos.ui.wizard import FirstRunWizard
+
+            self.wizard = FirstRunWizard(self.s)
+            self.wizard.completed.connect(self._enrolled)
+            self.wizard.show()
+
+    def _enrolled(self, partner: Any) -> None:
+        self.s.partner = partner
+        self.open_counter()
+
+    def open_counter(self) -> None:
+        from pos.ui.shell import MainWindow
+        from pos.ui.wedge import WedgeFilter
+
+        self.window = MainWindow(self.s)
+        self.wedge = WedgeFilter(self.app)
+        self.wedge.scanned.connect(self.window.scanned)
+        self.app.installEventFilter(self.wedge)
+        geometry = self.s.settings.state.value("main/geometry")
+        if geometry is None or not self.window.restoreGeometry(geometry):
+            self.window.resize(1280, 800)
+        self.window.show()
+        self.window.counter.input.setFocus()
+        self.counter_opened.emit(self.window)

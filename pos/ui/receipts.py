@@ -1,0 +1,171 @@
+"""The "reçu de transaction": one list of lines, rendered as a PDF (Qt) or ESC/POS bytes.
+
+Both renderers run off the GUI thread (they touch the disk or a printer). ESC/POS goes through
+python-escpos: network, USB or serial printers as chosen in the settings; tests read the bytes
+from its `Dummy` printer.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QMarginsF, QSizeF
+from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
+
+from pos.money import format_amount
+
+
+@dataclass(frozen=True)
+class ReceiptText:
+    title: str
+    header: list[str]  # partner name, postal code and city
+    lines: list[tuple[str, str]]  # (label, value)
+    footer: list[str]
+
+
+def _get(obj: Any, *names: str, default: Any = "") -> Any:
+    for name in names:
+        value = getattr(obj, name, None)
+        if value not in (None, ""):
+            return value
+    return default
+
+
+def _when(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%d/%m/%Y %H:%M:%S")
+    return str(value or "")
+
+
+def receipt_text(receipt: Any, *, duplicate: bool = False) -> ReceiptText:
+    """The fields PRODUCT.md lists, in the shop's words, from the engine's `Receipt`."""
+    status = str(_get(receipt, "status_label", "status"))
+    offline = bool(getattr(receipt, "offline", False))
+    wallet = _get(receipt, "wallet_label", "wallet_code", "wallet")
+    lines = [
+        (
+            QCoreApplication.translate("Receipt", "N° ticket"),
+            str(_get(receipt, "ticket_number", default="—")),
+        ),
+        (
+            QCoreApplication.translate("Receipt", "N° transaction"),
+            str(_get(receipt, "transaction_number", default="—")),
+        ),
+        (QCoreApplication.translate("Receipt", "Statut"), status),
+        (
+            QCoreApplication.translate("Receipt", "Date et heure"),
+            _when(_get(receipt, "occurred_at", "at", "date")),
+        ),
+        (QCoreApplication.translate("Receipt", "N° carte"), str(_get(receipt, "card_number"))),
+        (
+            QCoreApplication.translate("Receipt", "Titulaire"),
+            str(_get(receipt, "holder_name", "holder")),
+        ),
+        (QCoreApplication.translate("Receipt", "Porte-monnaie débité"), str(wallet)),
+        (
+            QCoreApplication.translate("Receipt", "Montant"),
+            format_amount(int(_get(receipt, "amount_cents", default=0))),
+        ),
+    ]
+    balance = getattr(receipt, "balance_after_cents", None)
+    lines.append(
+        (
+            QCoreApplication.translate("Receipt", "Solde après"),
+            format_amount(int(balance)) if balance is not None else "—",
+        )
+    )
+    footer = []
+    if offline:
+        footer.append(
+            QCoreApplication.translate(
+                "Receipt", "Accepté hors ligne : sera transmis au service central."
+            )
+        )
+    if duplicate:
+        footer.append(QCoreApplication.translate("Receipt", "DUPLICATA"))
+    footer.append(
+        QCoreApplication.translate("Receipt", "Achats en lien avec la formation du bénéficiaire.")
+    )
+    partner = str(_get(receipt, "partner_name"))
+    place = f"{_get(receipt, 'postal_code')} {_get(receipt, 'city')}".strip()
+    return ReceiptText(
+        QCoreApplication.translate("Receipt", "Reçu de transaction"),
+        [partner, place],
+        lines,
+        footer,
+    )
+
+
+def to_html(text: ReceiptText) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(k)}</td><td align='right'><b>{html.escape(v)}</b></td></tr>"
+        for k, v in text.lines
+    )
+    head = "<br>".join(html.escape(h) for h in text.header if h)
+    foot = "".join(f"<p align='center'>{html.escape(f)}</p>" for f in text.footer)
+    return (
+        f"<h2 align='center'>{head}</h2><h3 align='center'>{html.escape(text.title)}</h3>"
+        f"<table width='100%' cellspacing='4'>{rows}</table>{foot}"
+    )
+
+
+def write_pdf(receipt: Any, path: Path, *, duplicate: bool = False) -> Path:
+    """Save the receipt as an 80 mm wide PDF (thermal-roll shape). Call off the GUI thread."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = QPdfWriter(str(path))
+    writer.setTitle(QCoreApplication.translate("Receipt", "Reçu de transaction"))
+    writer.setPageSize(QPageSize(QSizeF(80, 120), QPageSize.Unit.Millimeter))
+    writer.setPageMargins(QMarginsF(4, 4, 4, 4), QPageLayout.Unit.Millimeter)
+    writer.setResolution(300)
+    doc = QTextDocument()
+    # Lay out with the writer's resolution so point sizes mean points on paper.
+    doc.documentLayout().setPaintDevice(writer)
+    font = doc.defaultFont()
+    font.setPointSizeF(9)
+    doc.setDefaultFont(font)
+    doc.setDocumentMargin(0)
+    doc.setHtml(to_html(receipt_text(receipt, duplicate=duplicate)))
+    doc.setTextWidth(writer.width())
+    painter = QPainter(writer)
+    try:
+        doc.drawContents(painter)
+    finally:
+        painter.end()
+    return path
+
+
+def escpos_print(printer: Any, receipt: Any, *, duplicate: bool = False) -> None:
+    """Send the receipt to a python-escpos printer object (Network, Usb, Serial or Dummy)."""
+    text = receipt_text(receipt, duplicate=duplicate)
+    printer.set(align="center", bold=True, double_height=True, double_width=False)
+    for line in text.header:
+        if line:
+            printer.textln(line)
+    printer.set(align="center", bold=True)
+    printer.textln(text.title)
+    printer.set(align="left", bold=False)
+    for label, value in text.lines:
+        printer.textln(f"{label} : {value}")
+    printer.set(align="center")
+    for line in text.footer:
+        printer.textln(line)
+    printer.cut()
+
+
+def open_printer(kind: str, target: str) -> Any:
+    """A python-escpos printer for the settings' kind and target."""
+    from escpos import printer as escpos
+
+    if kind == "network":
+        host, _, port = target.partition(":")
+        return escpos.Network(host, int(port or 9100), timeout=5)
+    if kind == "usb":
+        vendor, _, product = target.partition(":")
+        return escpos.Usb(int(vendor, 16), int(product, 16))
+    if kind == "serial":
+        return escpos.Serial(target or "/dev/ttyUSB0")
+    raise ValueError(kind)

@@ -1,0 +1,94 @@
+"""The settings window, built from the declared settings (language, printer, camera, sounds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos.ui import settings as cfg
+from pos.ui.services import Services
+
+
+def _label(text: str) -> str:
+    return QCoreApplication.translate("Settings", text)
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.s = services
+        self.setWindowTitle(self.tr("Réglages"))
+        self.editors: dict[str, Any] = {}
+        form = QFormLayout()
+        for setting in cfg.ALL:
+            value = services.settings.get(setting)
+            editor: Any
+            if setting is cfg.CAMERA:
+                editor = self._camera_choice(str(value))
+            elif setting.choices:
+                editor = QComboBox()
+                for code, label in setting.choices:
+                    editor.addItem(_label(label), code)
+                editor.setCurrentIndex(max(0, editor.findData(value)))
+            elif setting.type is bool:
+                editor = QCheckBox()
+                editor.setChecked(bool(value))
+            else:
+                editor = QLineEdit(str(value))
+            self.editors[setting.key] = editor
+            form.addRow(_label(setting.label), editor)
+        self.note = QLabel(self.tr("La langue s'applique au prochain démarrage."))
+        self.note.setObjectName("hint")
+        buttons = QDialogButtonBox()
+        buttons.addButton(self.tr("Enregistrer"), QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.tr("Annuler"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.note)
+        layout.addWidget(buttons)
+
+    def _camera_choice(self, current: str) -> QComboBox:
+        """Cameras found on this machine, "none", or a typed device number / video file."""
+        box = QComboBox()
+        box.setEditable(True)
+        box.addItem(self.tr("Aucune caméra"), "")
+        for device in sorted(Path("/dev").glob("video*")):
+            index = device.name.removeprefix("video")
+            if index.isdigit():
+                box.addItem(self.tr("Caméra {number}").format(number=index), index)
+        if current and box.findData(current) < 0:
+            box.addItem(current, current)
+        box.setCurrentIndex(max(0, box.findData(current)))
+        box.lineEdit().setPlaceholderText(self.tr("0 pour la première caméra, ou un fichier vidéo"))
+        return box
+
+    def save(self) -> None:
+        for setting in cfg.ALL:
+            editor = self.editors[setting.key]
+            if isinstance(editor, QComboBox):
+                typed = editor.currentText().strip()
+                value = editor.currentData()
+                if editor.isEditable() and typed != editor.itemText(editor.currentIndex()):
+                    value = typed
+            elif isinstance(editor, QCheckBox):
+                value = editor.isChecked()
+            else:
+                value = editor.text().strip()
+            self.s.settings.set(setting, value)
+        self.s.sounds.enabled = self.s.settings.get(cfg.SOUNDS)
+        self.accept()

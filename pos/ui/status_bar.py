@@ -1,0 +1,142 @@
+"""The always-visible state line: online or the red "Hors ligne" bar, queue, offline window, sync.
+
+It is fed `TerminalStatus` objects (from the poller or the engine's "status" events) through a
+rate limiter, and `(done, total)` sync progress, also rate-limited; between updates it only counts
+the offline window down, once a second, locally.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QWidget
+
+from pos.ui.events import RateLimiter
+
+
+def local_time(at: datetime | None) -> str:
+    if at is None:
+        return "—"
+    local = at.astimezone()
+    if local.date() == datetime.now().astimezone().date():
+        return local.strftime("%H:%M")
+    return local.strftime("%d/%m %H:%M")
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s"
+
+
+class StatusBar(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statusBar")
+        self.online: bool | None = None
+        self.state = QLabel(self.tr("Connexion…"))
+        self.state.setObjectName("stateLabel")
+        self.queue = QLabel()
+        self.window = QLabel()
+        self.window.setObjectName("offlineWindow")
+        self.last_sync = QLabel()
+        self.drift = QLabel()
+        self.drift.setObjectName("driftWarning")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setFormat(self.tr("Synchronisation %v / %m"))
+        self.progress.hide()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        layout.setSpacing(28)
+        layout.addWidget(self.state)
+        layout.addWidget(self.queue)
+        layout.addWidget(self.window)
+        layout.addStretch(1)
+        layout.addWidget(self.drift)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.last_sync)
+        self._window_deadline: float | None = None
+        self.show_status = RateLimiter(self._apply_status, 250, self)
+        self.show_progress = RateLimiter(self._apply_progress, 200, self)
+        self._tick = QTimer(self)
+        self._tick.timeout.connect(self._count_down)
+        self._tick.start(1000)
+        self._set_online(None)
+
+    # -- state ---------------------------------------------------------------------------------
+    def _set_online(self, online: bool | None) -> None:
+        self.online = online
+        if online is None:
+            kind, text = "unknown", self.tr("Connexion…")
+        elif online:
+            kind, text = "online", "● " + self.tr("En ligne")
+        else:
+            kind, text = "offline", "⚠ " + self.tr("Hors ligne")
+        self.setProperty("state", kind)
+        self.state.setText(text)
+        # Descendant rules ([state="offline"] QLabel) need the children re-polished too.
+        for widget in (self, *self.findChildren(QLabel)):
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+
+    def _apply_status(self, status: Any) -> None:
+        if status is None:
+            return
+        self._set_online(bool(getattr(status, "online", False)))
+        queued = int(getattr(status, "queue", 0) or 0)
+        since = getattr(status, "oldest_queued_at", None)
+        if queued:
+            self.queue.setText(
+                self.tr("{count} opération(s) en attente depuis {since}").format(
+                    count=queued, since=local_time(since)
+                )
+            )
+        else:
+            self.queue.setText(self.tr("Aucune opération en attente"))
+        remaining = getattr(status, "offline_window_remaining_s", None)
+        if remaining is not None and (queued or not self.online):
+            self._window_deadline = time.monotonic() + float(remaining)
+        else:
+            self._window_deadline = None
+        self._count_down()
+        self.last_sync.setText(
+            self.tr("Dernière synchro : {at}").format(
+                at=local_time(getattr(status, "last_sync_at", None))
+            )
+        )
+        drift = getattr(status, "clock_drift_seconds", None)
+        if getattr(status, "drift_warning", False) and drift is not None:
+            self.drift.setText(
+                self.tr("Horloge décalée de {minutes} min avec le service central").format(
+                    minutes=round(abs(float(drift)) / 60)
+                )
+            )
+            self.drift.show()
+        else:
+            self.drift.hide()
+
+    def _count_down(self) -> None:
+        if self._window_deadline is None:
+            self.window.hide()
+            return
+        left = self._window_deadline - time.monotonic()
+        self.window.setText(
+            self.tr("Fenêtre hors ligne : {left} restantes").format(left=duration(left))
+        )
+        self.window.show()
+
+    def _apply_progress(self, value: Any) -> None:
+        done, total = value if value else (0, 0)
+        if total and done < total:
+            self.progress.setMaximum(int(total))
+            self.progress.setValue(int(done))
+            self.progress.show()
+        else:
+            self.progress.hide()

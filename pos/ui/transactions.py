@@ -1,0 +1,260 @@
+"""Transactions of a day (counter payments, redemptions, online payments, cancellations).
+
+Filter by day and kind, search by card or ticket number; cancel one (manager PIN and a reason;
+the wallet is credited back) or reprint its receipt.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from types import SimpleNamespace
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QDate, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos.ui import texts
+from pos.ui.manager_pin import with_manager_pin
+from pos.ui.printing import ReceiptDesk
+from pos.ui.services import Services
+from pos.ui.tasks import Operation
+
+KINDS = ("counter_payment", "voucher_redemption", "online_payment", "cancellation")
+
+
+def _time(at: Any) -> str:
+    if isinstance(at, datetime):
+        return at.astimezone().strftime("%H:%M:%S")
+    return str(at or "")
+
+
+class TransactionsPanel(QWidget):
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.s = services
+        self.desk = ReceiptDesk(services.runner, services.settings)
+        self.items: list[Any] = []
+        self.stale = True
+        self.loading = False
+        self.day = QDateEdit(QDate.currentDate())
+        self.day.setCalendarPopup(True)
+        self.day.setDisplayFormat("dd/MM/yyyy")
+        self.kind = QComboBox()
+        self.kind.addItem(self.tr("Tous les types"), None)
+        for kind in KINDS:
+            self.kind.addItem(texts.kind(kind), kind)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("N° de carte ou de ticket"))
+        self.search.returnPressed.connect(self.reload)
+        refresh = QPushButton(self.tr("Actualiser"))
+        refresh.clicked.connect(self.reload)
+        self.day.dateChanged.connect(lambda _d: self.reload())
+        self.kind.currentIndexChanged.connect(lambda _i: self.reload())
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel(self.tr("Jour")))
+        filters.addWidget(self.day)
+        filters.addWidget(self.kind)
+        filters.addWidget(self.search, 1)
+        filters.addWidget(refresh)
+
+        headers = (
+            self.tr("Heure"),
+            self.tr("N° transaction"),
+            self.tr("Type"),
+            self.tr("Carte"),
+            self.tr("Porte-monnaie"),
+            self.tr("Montant"),
+            self.tr("Statut"),
+        )
+        self.table = QTableWidget(0, len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the kind, in words
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.cancel_button = QPushButton(self.tr("Annuler la transaction…"))
+        self.cancel_button.setObjectName("danger")
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        self.reprint_button = QPushButton(self.tr("Réimprimer le reçu"))
+        self.reprint_button.clicked.connect(self.reprint_selected)
+        actions = QHBoxLayout()
+        actions.addWidget(self.note, 1)
+        actions.addWidget(self.reprint_button)
+        actions.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(actions)
+
+    def activate(self) -> None:
+        if self.stale:
+            self.reload()
+
+    def mark_stale(self) -> None:
+        self.stale = True
+        if self.isVisible():
+            self.reload()
+
+    def selected_day(self) -> date:
+        q = self.day.date()
+        return date(q.year(), q.month(), q.day())
+
+    def reload(self) -> None:
+        if self.loading:
+            self.stale = True
+            return
+        self.loading = True
+        self.stale = False
+        day, kind = self.selected_day(), self.kind.currentData()
+        search = self.search.text().strip() or None
+        terminal = self.s.terminal
+        Operation(
+            self.s.runner, lambda: terminal.transactions(day=day, kind=kind, search=search)
+        ).success(self._show).failure(self._failed).run()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.loading = False
+        self.note.setText(texts.error(exc))
+
+    def _show(self, items: list[Any]) -> None:
+        self.loading = False
+        self.items = list(items)
+        self.table.setRowCount(len(self.items))
+        for row, t in enumerate(self.items):
+            status_words = {
+                "completed": self.tr("Effectuée"),
+                "cancelled": self.tr("Annulée"),
+            }.get(str(t.status), str(t.status))
+            sync_state = getattr(t, "sync_state", "central")
+            if sync_state == "queued":
+                status_words = self.tr("En attente d'envoi")
+            elif sync_state == "rejected":
+                status_words = self.tr("Refusée à la synchro")
+            elif getattr(t, "offline", False):
+                status_words = self.tr("{status} (hors ligne)").format(status=status_words)
+            amount = t.amount_cents * (-1 if t.kind == "cancellation" else 1)
+            cells = (
+                _time(t.occurred_at),
+                t.transaction_number or "—",
+                texts.kind(t.kind),
+                t.card_number or "",
+                t.wallet_code or "",
+                texts.money(amount),
+                status_words,
+            )
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(str(text))
+                if col == 5:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.table.setItem(row, col, item)
+        self.note.setText(self.tr("{count} transaction(s)").format(count=len(self.items)))
+        if self.stale:
+            self.reload()
+
+    def selected(self) -> Any:
+        row = self.table.currentRow()
+        return self.items[row] if 0 <= row < len(self.items) else None
+
+    # -- actions ---------------------------------------------------------------------------------
+    def cancel_selected(self) -> None:
+        t = self.selected()
+        if t is None:
+            self.note.setText(self.tr("Choisissez d'abord une transaction dans la liste."))
+            return
+        kind = getattr(t.kind, "value", t.kind)
+        status = getattr(t.status, "value", t.status)
+        if (
+            kind == "cancellation"
+            or status == "cancelled"
+            or not getattr(t, "transaction_id", None)
+        ):
+            self.note.setText(texts.refusal("not_cancellable"))
+            return
+
+        def go() -> None:
+            reason = self.s.prompts.ask_text(
+                self,
+                self.tr("Annulation"),
+                self.tr("Motif de l'annulation de la transaction {number} ({amount}) :").format(
+                    number=t.transaction_number, amount=texts.money(t.amount_cents)
+                ),
+            )
+            if not reason or not reason.strip():
+                return
+            terminal = self.s.terminal
+            Operation(
+                self.s.runner,
+                lambda: terminal.cancel(transaction_id=t.transaction_id, reason=reason.strip()),
+            ).success(self._cancelled).failure(self._failed).run()
+
+        with_manager_pin(self.s, self, go)
+
+    def _cancelled(self, result: Any) -> None:
+        outcome = getattr(result.outcome, "value", result.outcome)
+        if outcome == "refused" or result.receipt is None:
+            self.s.sounds.refusal()
+            refusal = result.refusal
+            self.note.setText(
+                texts.refusal(getattr(refusal, "code", None), getattr(refusal, "message", None))
+            )
+        else:
+            self.s.sounds.success()
+            self.note.setText(
+                self.tr("Transaction annulée : {amount} recrédités sur le porte-monnaie.").format(
+                    amount=texts.money(result.receipt.amount_cents)
+                )
+            )
+            self.last_receipt = result.receipt
+        self.mark_stale()
+        self.reload()
+
+    def reprint_selected(self) -> None:
+        t = self.selected()
+        if t is None:
+            self.note.setText(self.tr("Choisissez d'abord une transaction dans la liste."))
+            return
+        self.desk.print(reprint_receipt(t, self.s.partner), self.note.setText, duplicate=True)
+
+
+def reprint_receipt(t: Any, partner: Any) -> SimpleNamespace:
+    """A duplicate receipt from a transaction of the list (the holder's name only when this
+    terminal's journal has it: the central list carries no names)."""
+    status = {
+        "completed": QCoreApplication.translate("TransactionsPanel", "Effectuée"),
+        "cancelled": QCoreApplication.translate("TransactionsPanel", "Annulée"),
+    }.get(str(t.status), str(t.status))
+    return SimpleNamespace(
+        ticket_number=getattr(t, "reference", None) or "—",
+        transaction_number=t.transaction_number or "—",
+        status=status,
+        occurred_at=t.occurred_at,
+        card_number=t.card_number,
+        holder_name=getattr(t, "holder_name", None) or "—",
+        partner_name=getattr(partner, "name", ""),
+        postal_code=getattr(partner, "postal_code", ""),
+        city=getattr(partner, "city", ""),
+        wallet_code=t.wallet_code,
+        amount_cents=t.amount_cents,
+        balance_after_cents=t.balance_after_cents,
+        offline=bool(getattr(t, "offline", False)),
+    )

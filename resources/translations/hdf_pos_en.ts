@@ -1,0 +1,1089 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="en_US">
+<context>
+    <name>CameraPanel</name>
+    <message>
+        <source>Caméra éteinte</source>
+        <translation>Camera off</translation>
+    </message>
+    <message>
+        <source>Ouverture de la caméra…</source>
+        <translation>Opening the camera…</translation>
+    </message>
+    <message>
+        <source>Caméra indisponible : vérifiez le réglage de la caméra.</source>
+        <translation>Camera unavailable: check the camera setting.</translation>
+    </message>
+</context>
+<context>
+    <name>CardPanel</name>
+    <message>
+        <source>Photo…</source>
+        <translation>Photo…</translation>
+    </message>
+    <message>
+        <source>Rappel : les achats doivent être en lien avec la formation du bénéficiaire.</source>
+        <translation>Reminder: purchases must relate to the beneficiary's training.</translation>
+    </message>
+    <message>
+        <source>Titulaire inconnu</source>
+        <translation>Unknown holder</translation>
+    </message>
+    <message>
+        <source>Carte n° {number}</source>
+        <translation>Card no. {number}</translation>
+    </message>
+    <message>
+        <source>Hors ligne : soldes lus dans le QR code signé de la carte.</source>
+        <translation>Offline: balances read from the card's signed QR code.</translation>
+    </message>
+    <message>
+        <source>Aucun porte-monnaie sur cette carte.</source>
+        <translation>No wallet on this card.</translation>
+    </message>
+    <message>
+        <source>Pas de photo</source>
+        <translation>No photo</translation>
+    </message>
+</context>
+<context>
+    <name>CounterScreen</name>
+    <message>
+        <source>Scannez le QR code ou saisissez le n° de carte (8 chiffres) ou de ticket (12)</source>
+        <translation>Scan the QR code or type the card number (8 digits) or ticket number (12)</translation>
+    </message>
+    <message>
+        <source>Rechercher</source>
+        <translation>Search</translation>
+    </message>
+    <message>
+        <source>Présentez la carte Génération #HDF (QR code) ou le prépaiement au lecteur, ou saisissez son numéro puis Entrée.</source>
+        <translation>Present the Génération #HDF card (QR code) or the prepayment to the reader, or type its number then Enter.</translation>
+    </message>
+    <message>
+        <source>Refusé</source>
+        <translation>Refused</translation>
+    </message>
+    <message>
+        <source>Paiement refusé</source>
+        <translation>Payment refused</translation>
+    </message>
+    <message>
+        <source>Encaissement refusé</source>
+        <translation>Redemption refused</translation>
+    </message>
+    <message>
+        <source>Montant : {amount}</source>
+        <translation>Amount: {amount}</translation>
+    </message>
+    <message>
+        <source>Solde après : {balance}</source>
+        <translation>Balance after: {balance}</translation>
+    </message>
+    <message>
+        <source>Accepté hors ligne</source>
+        <translation>Accepted offline</translation>
+    </message>
+    <message>
+        <source>Opération acceptée hors ligne et mise en attente : elle sera envoyée au service central dès le retour de la connexion.</source>
+        <translation>Operation accepted offline and queued: it will be sent to the central service as soon as the connection is back.</translation>
+    </message>
+    <message>
+        <source>Paiement accepté</source>
+        <translation>Payment accepted</translation>
+    </message>
+    <message>
+        <source>Prépaiement encaissé</source>
+        <translation>Prepayment redeemed</translation>
+    </message>
+    <message>
+        <source>Transaction n° {number}</source>
+        <translation>Transaction no. {number}</translation>
+    </message>
+</context>
+<context>
+    <name>EnrolPage</name>
+    <message>
+        <source>Enrôler ce terminal</source>
+        <translation>Enrol this terminal</translation>
+    </message>
+    <message>
+        <source>Adresse du service central et identifiants du partenaire (fournis par la Région).</source>
+        <translation>Central service address and the partner's credentials (given by the Region).</translation>
+    </message>
+    <message>
+        <source>https://…</source>
+        <translation>https://…</translation>
+    </message>
+    <message>
+        <source>ex. L212</source>
+        <translation>e.g. L212</translation>
+    </message>
+    <message>
+        <source>Service central</source>
+        <translation>Central service</translation>
+    </message>
+    <message>
+        <source>Code partenaire</source>
+        <translation>Partner code</translation>
+    </message>
+    <message>
+        <source>Mot de passe</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>Nom du terminal</source>
+        <translation>Terminal name</translation>
+    </message>
+    <message>
+        <source>Renseignez l'adresse (http(s)://…), le code, le mot de passe et le nom.</source>
+        <translation>Fill in the address (http(s)://…), the code, the password and the name.</translation>
+    </message>
+    <message>
+        <source>Connexion au service central…</source>
+        <translation>Connecting to the central service…</translation>
+    </message>
+    <message>
+        <source>Code partenaire ou mot de passe refusé par le service central.</source>
+        <translation>Partner code or password refused by the central service.</translation>
+    </message>
+    <message>
+        <source>Code partenaire inconnu du service central.</source>
+        <translation>Partner code unknown to the central service.</translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunWizard</name>
+    <message>
+        <source>Premier démarrage — Terminal Génération #HDF</source>
+        <translation>First start — Génération #HDF terminal</translation>
+    </message>
+    <message>
+        <source>Suivant</source>
+        <translation>Next</translation>
+    </message>
+    <message>
+        <source>Précédent</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <source>Terminer</source>
+        <translation>Finish</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Le code n'a pas pu être rangé dans le trousseau système.</source>
+        <translation>The code could not be stored in the system keyring.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Terminal Génération #HDF — {partner}</source>
+        <translation>Génération #HDF terminal — {partner}</translation>
+    </message>
+    <message>
+        <source>Comptoir (F1)</source>
+        <translation>Counter (F1)</translation>
+    </message>
+    <message>
+        <source>Réglages</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>Transactions (F2)</source>
+        <translation>Transactions (F2)</translation>
+    </message>
+    <message>
+        <source>Gestion (F3)</source>
+        <translation>Manager (F3)</translation>
+    </message>
+</context>
+<context>
+    <name>ManagerPanel</name>
+    <message>
+        <source>Actualiser</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>Clôturer la journée (Z)…</source>
+        <translation>Close the day (Z)…</translation>
+    </message>
+    <message>
+        <source>Exporter CSV</source>
+        <translation>Export CSV</translation>
+    </message>
+    <message>
+        <source>Exporter PDF</source>
+        <translation>Export PDF</translation>
+    </message>
+    <message>
+        <source>Jour</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>Nombre</source>
+        <translation>Count</translation>
+    </message>
+    <message>
+        <source>Montant</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>Porte-monnaie</source>
+        <translation>Wallet</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>Terminal</source>
+        <translation>Terminal</translation>
+    </message>
+    <message>
+        <source>Rubrique</source>
+        <translation>Item</translation>
+    </message>
+    <message>
+        <source>Service central</source>
+        <translation>Central service</translation>
+    </message>
+    <message>
+        <source>Écart</source>
+        <translation>Difference</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Opération</source>
+        <translation>Operation</translation>
+    </message>
+    <message>
+        <source>Carte</source>
+        <translation>Card</translation>
+    </message>
+    <message>
+        <source>Motif</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Par porte-monnaie</source>
+        <translation>By wallet</translation>
+    </message>
+    <message>
+        <source>Recettes du {day}</source>
+        <translation>Takings of {day}</translation>
+    </message>
+    <message>
+        <source>Par type</source>
+        <translation>By kind</translation>
+    </message>
+    <message>
+        <source>Par terminal</source>
+        <translation>By terminal</translation>
+    </message>
+    <message>
+        <source>Net : {amount} ({count} transactions)</source>
+        <translation>Net: {amount} ({count} transactions)</translation>
+    </message>
+    <message>
+        <source>Rapprochement avec le relevé du service central</source>
+        <translation>Reconciliation with the central service's statement</translation>
+    </message>
+    <message>
+        <source>Opérations refusées à la synchronisation (à régler)</source>
+        <translation>Operations refused at sync (to settle)</translation>
+    </message>
+    <message>
+        <source>Rapprochement impossible : {why}</source>
+        <translation>Reconciliation impossible: {why}</translation>
+    </message>
+    <message>
+        <source>Net du jour : {amount} — {count} transaction(s)</source>
+        <translation>Net for the day: {amount} — {count} transaction(s)</translation>
+    </message>
+    <message>
+        <source>Journée clôturée</source>
+        <translation>Day closed</translation>
+    </message>
+    <message>
+        <source>Journée ouverte</source>
+        <translation>Day open</translation>
+    </message>
+    <message>
+        <source>Nombre de transactions</source>
+        <translation>Number of transactions</translation>
+    </message>
+    <message>
+        <source>Montant net</source>
+        <translation>Net amount</translation>
+    </message>
+    <message>
+        <source>Rapprochement : aucun écart avec le service central.</source>
+        <translation>Reconciliation: no difference with the central service.</translation>
+    </message>
+    <message>
+        <source>Rapprochement : écarts surlignés en rouge, à vérifier.</source>
+        <translation>Reconciliation: differences highlighted in red, to check.</translation>
+    </message>
+    <message>
+        <source>Paiement</source>
+        <translation>Payment</translation>
+    </message>
+    <message>
+        <source>Encaissement</source>
+        <translation>Redemption</translation>
+    </message>
+    <message>
+        <source>Clôture</source>
+        <translation>Closing</translation>
+    </message>
+    <message>
+        <source>Clôturer la journée du {day} ? Plus aucune opération ne pourra y être ajoutée.</source>
+        <translation>Close the day of {day}? No operation can be added to it afterwards.</translation>
+    </message>
+    <message>
+        <source>Journée clôturée (Z).</source>
+        <translation>Day closed (Z).</translation>
+    </message>
+    <message>
+        <source>Rien à exporter : actualisez d'abord.</source>
+        <translation>Nothing to export: refresh first.</translation>
+    </message>
+    <message>
+        <source>Exporté : {path}</source>
+        <translation>Exported: {path}</translation>
+    </message>
+    <message>
+        <source>Export impossible : {why}</source>
+        <translation>Export impossible: {why}</translation>
+    </message>
+</context>
+<context>
+    <name>ManagerPin</name>
+    <message>
+        <source>Code gérant</source>
+        <translation>Manager PIN</translation>
+    </message>
+    <message>
+        <source>Aucun code gérant sur ce terminal. Choisissez-en un (4 à 8 chiffres) :</source>
+        <translation>No manager PIN on this terminal. Choose one (4 to 8 digits):</translation>
+    </message>
+    <message>
+        <source>Confirmez le code :</source>
+        <translation>Confirm the PIN:</translation>
+    </message>
+    <message>
+        <source>Les deux codes diffèrent ou ne font pas 4 à 8 chiffres : rien n'a changé.</source>
+        <translation>The two PINs differ or are not 4 to 8 digits: nothing changed.</translation>
+    </message>
+    <message>
+        <source>Code gérant pour cette opération :</source>
+        <translation>Manager PIN for this operation:</translation>
+    </message>
+    <message>
+        <source>Code gérant incorrect.</source>
+        <translation>Wrong manager PIN.</translation>
+    </message>
+</context>
+<context>
+    <name>PayPanel</name>
+    <message>
+        <source>Montant, ex. 12,50</source>
+        <translation>Amount, e.g. 12,50</translation>
+    </message>
+    <message>
+        <source>Payer (Entrée)</source>
+        <translation>Pay (Enter)</translation>
+    </message>
+    <message>
+        <source>Retour (Échap)</source>
+        <translation>Back (Esc)</translation>
+    </message>
+    <message>
+        <source>Paiement</source>
+        <translation>Payment</translation>
+    </message>
+    <message>
+        <source>Porte-monnaie à débiter :</source>
+        <translation>Wallet to debit:</translation>
+    </message>
+    <message>
+        <source>Montant (€) :</source>
+        <translation>Amount (€):</translation>
+    </message>
+    <message>
+        <source>Aucun porte-monnaie utilisable ici.</source>
+        <translation>No wallet usable here.</translation>
+    </message>
+    <message>
+        <source>Choisissez le porte-monnaie à débiter.</source>
+        <translation>Choose the wallet to debit.</translation>
+    </message>
+</context>
+<context>
+    <name>PinPage</name>
+    <message>
+        <source>Code gérant</source>
+        <translation>Manager PIN</translation>
+    </message>
+    <message>
+        <source>Demandé pour les annulations et la clôture de la journée (4 à 8 chiffres).</source>
+        <translation>Asked for cancellations and for closing the day (4 to 8 digits).</translation>
+    </message>
+    <message>
+        <source>Confirmation</source>
+        <translation>Confirmation</translation>
+    </message>
+    <message>
+        <source>Le code gérant fait 4 à 8 chiffres.</source>
+        <translation>The manager PIN has 4 to 8 digits.</translation>
+    </message>
+    <message>
+        <source>Les deux codes diffèrent.</source>
+        <translation>The two PINs differ.</translation>
+    </message>
+</context>
+<context>
+    <name>Prompts</name>
+    <message>
+        <source>Oui</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <source>Non</source>
+        <translation>No</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Valider</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>Receipt</name>
+    <message>
+        <source>N° ticket</source>
+        <translation>Ticket no.</translation>
+    </message>
+    <message>
+        <source>N° transaction</source>
+        <translation>Transaction no.</translation>
+    </message>
+    <message>
+        <source>Statut</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Date et heure</source>
+        <translation>Date and time</translation>
+    </message>
+    <message>
+        <source>N° carte</source>
+        <translation>Card no.</translation>
+    </message>
+    <message>
+        <source>Titulaire</source>
+        <translation>Holder</translation>
+    </message>
+    <message>
+        <source>Porte-monnaie débité</source>
+        <translation>Wallet debited</translation>
+    </message>
+    <message>
+        <source>Montant</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>Solde après</source>
+        <translation>Balance after</translation>
+    </message>
+    <message>
+        <source>Accepté hors ligne : sera transmis au service central.</source>
+        <translation>Accepted offline: will be sent to the central service.</translation>
+    </message>
+    <message>
+        <source>DUPLICATA</source>
+        <translation>DUPLICATE</translation>
+    </message>
+    <message>
+        <source>Achats en lien avec la formation du bénéficiaire.</source>
+        <translation>Purchases related to the beneficiary's training.</translation>
+    </message>
+    <message>
+        <source>Reçu de transaction</source>
+        <translation>Transaction receipt</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiptDesk</name>
+    <message>
+        <source>Reçu enregistré : {path}</source>
+        <translation>Receipt saved: {path}</translation>
+    </message>
+    <message>
+        <source>Le reçu PDF n'a pas pu être enregistré.</source>
+        <translation>The PDF receipt could not be saved.</translation>
+    </message>
+    <message>
+        <source>Reçu imprimé.</source>
+        <translation>Receipt printed.</translation>
+    </message>
+    <message>
+        <source>Imprimante injoignable : vérifiez-la ou enregistrez le reçu en PDF.</source>
+        <translation>Printer unreachable: check it or save the receipt as PDF.</translation>
+    </message>
+</context>
+<context>
+    <name>ResultPanel</name>
+    <message>
+        <source>Imprimer le reçu (F5)</source>
+        <translation>Print the receipt (F5)</translation>
+    </message>
+    <message>
+        <source>Reçu en PDF (F6)</source>
+        <translation>Receipt as PDF (F6)</translation>
+    </message>
+    <message>
+        <source>Client suivant (Entrée)</source>
+        <translation>Next customer (Enter)</translation>
+    </message>
+</context>
+<context>
+    <name>Settings</name>
+    <message>
+        <source>Langue</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <source>Français</source>
+        <translation>French</translation>
+    </message>
+    <message>
+        <source>Anglais</source>
+        <translation>English</translation>
+    </message>
+    <message>
+        <source>Impression des reçus</source>
+        <translation>Receipt printing</translation>
+    </message>
+    <message>
+        <source>Fichier PDF</source>
+        <translation>PDF file</translation>
+    </message>
+    <message>
+        <source>Imprimante ticket réseau (ESC/POS)</source>
+        <translation>Network receipt printer (ESC/POS)</translation>
+    </message>
+    <message>
+        <source>Imprimante ticket USB (ESC/POS)</source>
+        <translation>USB receipt printer (ESC/POS)</translation>
+    </message>
+    <message>
+        <source>Imprimante ticket série (ESC/POS)</source>
+        <translation>Serial receipt printer (ESC/POS)</translation>
+    </message>
+    <message>
+        <source>Adresse de l'imprimante (hôte:port, VID:PID ou port série)</source>
+        <translation>Printer address (host:port, VID:PID or serial port)</translation>
+    </message>
+    <message>
+        <source>Imprimer le reçu automatiquement</source>
+        <translation>Print the receipt automatically</translation>
+    </message>
+    <message>
+        <source>Dossier des reçus PDF</source>
+        <translation>PDF receipts folder</translation>
+    </message>
+    <message>
+        <source>Caméra</source>
+        <translation>Camera</translation>
+    </message>
+    <message>
+        <source>Sons</source>
+        <translation>Sounds</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Réglages</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>Aucune caméra</source>
+        <translation>No camera</translation>
+    </message>
+    <message>
+        <source>Caméra {number}</source>
+        <translation>Camera {number}</translation>
+    </message>
+    <message>
+        <source>0 pour la première caméra, ou un fichier vidéo</source>
+        <translation>0 for the first camera, or a video file</translation>
+    </message>
+    <message>
+        <source>La langue s'applique au prochain démarrage.</source>
+        <translation>The language applies at the next start.</translation>
+    </message>
+    <message>
+        <source>Enregistrer</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>StatusBar</name>
+    <message>
+        <source>Connexion…</source>
+        <translation>Connecting…</translation>
+    </message>
+    <message>
+        <source>Synchronisation %v / %m</source>
+        <translation>Sync %v / %m</translation>
+    </message>
+    <message>
+        <source>En ligne</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <source>Hors ligne</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>{count} opération(s) en attente depuis {since}</source>
+        <translation>{count} operation(s) waiting since {since}</translation>
+    </message>
+    <message>
+        <source>Aucune opération en attente</source>
+        <translation>No operation waiting</translation>
+    </message>
+    <message>
+        <source>Dernière synchro : {at}</source>
+        <translation>Last sync: {at}</translation>
+    </message>
+    <message>
+        <source>Horloge décalée de {minutes} min avec le service central</source>
+        <translation>Clock {minutes} min off the central service</translation>
+    </message>
+    <message>
+        <source>Fenêtre hors ligne : {left} restantes</source>
+        <translation>Offline window: {left} left</translation>
+    </message>
+</context>
+<context>
+    <name>Texts</name>
+    <message>
+        <source>Extranet bénéficiaire</source>
+        <translation>Beneficiary extranet</translation>
+    </message>
+    <message>
+        <source>Carte active</source>
+        <translation>Active card</translation>
+    </message>
+    <message>
+        <source>Carte en opposition : paiement refusé</source>
+        <translation>Card blocked (lost or stolen): payment refused</translation>
+    </message>
+    <message>
+        <source>Carte remplacée : paiement refusé</source>
+        <translation>Card replaced: payment refused</translation>
+    </message>
+    <message>
+        <source>Carte expirée (droits non revalidés) : paiement refusé</source>
+        <translation>Card expired (rights not renewed): payment refused</translation>
+    </message>
+    <message>
+        <source>État de carte inconnu : paiement refusé</source>
+        <translation>Unknown card state: payment refused</translation>
+    </message>
+    <message>
+        <source>Non utilisable ici</source>
+        <translation>Not usable here</translation>
+    </message>
+    <message>
+        <source>Non accepté par ce partenaire</source>
+        <translation>Not accepted by this partner</translation>
+    </message>
+    <message>
+        <source>Pas encore valable</source>
+        <translation>Not valid yet</translation>
+    </message>
+    <message>
+        <source>Validité dépassée</source>
+        <translation>Validity over</translation>
+    </message>
+    <message>
+        <source>Carte non active</source>
+        <translation>Card not active</translation>
+    </message>
+    <message>
+        <source>Solde nul</source>
+        <translation>Zero balance</translation>
+    </message>
+    <message>
+        <source>Prépaiement en attente</source>
+        <translation>Prepayment pending</translation>
+    </message>
+    <message>
+        <source>Prépaiement encaissé</source>
+        <translation>Prepayment redeemed</translation>
+    </message>
+    <message>
+        <source>Prépaiement annulé</source>
+        <translation>Prepayment cancelled</translation>
+    </message>
+    <message>
+        <source>Prépaiement expiré</source>
+        <translation>Prepayment expired</translation>
+    </message>
+    <message>
+        <source>Paiement au comptoir</source>
+        <translation>Counter payment</translation>
+    </message>
+    <message>
+        <source>Encaissement de prépaiement</source>
+        <translation>Prepayment redemption</translation>
+    </message>
+    <message>
+        <source>Annulation</source>
+        <translation>Cancellation</translation>
+    </message>
+    <message>
+        <source>Erreur inattendue : l'opération n'a pas été faite. Réessayez.</source>
+        <translation>Unexpected error: the operation was not done. Try again.</translation>
+    </message>
+</context>
+<context>
+    <name>TransactionsPanel</name>
+    <message>
+        <source>Tous les types</source>
+        <translation>All kinds</translation>
+    </message>
+    <message>
+        <source>N° de carte ou de ticket</source>
+        <translation>Card or ticket number</translation>
+    </message>
+    <message>
+        <source>Actualiser</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>Jour</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>Heure</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>N° transaction</source>
+        <translation>Transaction no.</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>Carte</source>
+        <translation>Card</translation>
+    </message>
+    <message>
+        <source>Porte-monnaie</source>
+        <translation>Wallet</translation>
+    </message>
+    <message>
+        <source>Montant</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>Statut</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Annuler la transaction…</source>
+        <translation>Cancel the transaction…</translation>
+    </message>
+    <message>
+        <source>Réimprimer le reçu</source>
+        <translation>Reprint the receipt</translation>
+    </message>
+    <message>
+        <source>Effectuée</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>Annulée</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <source>En attente d'envoi</source>
+        <translation>Waiting to be sent</translation>
+    </message>
+    <message>
+        <source>Refusée à la synchro</source>
+        <translation>Refused at sync</translation>
+    </message>
+    <message>
+        <source>{status} (hors ligne)</source>
+        <translation>{status} (offline)</translation>
+    </message>
+    <message>
+        <source>{count} transaction(s)</source>
+        <translation>{count} transaction(s)</translation>
+    </message>
+    <message>
+        <source>Choisissez d'abord une transaction dans la liste.</source>
+        <translation>First choose a transaction in the list.</translation>
+    </message>
+    <message>
+        <source>Annulation</source>
+        <translation>Cancellation</translation>
+    </message>
+    <message>
+        <source>Motif de l'annulation de la transaction {number} ({amount}) :</source>
+        <translation>Reason for cancelling transaction {number} ({amount}):</translation>
+    </message>
+    <message>
+        <source>Transaction annulée : {amount} recrédités sur le porte-monnaie.</source>
+        <translation>Transaction cancelled: {amount} credited back to the wallet.</translation>
+    </message>
+</context>
+<context>
+    <name>VoucherPanel</name>
+    <message>
+        <source>Prépaiement</source>
+        <translation>Prepayment</translation>
+    </message>
+    <message>
+        <source>N° ticket</source>
+        <translation>Ticket no.</translation>
+    </message>
+    <message>
+        <source>N° transaction</source>
+        <translation>Transaction no.</translation>
+    </message>
+    <message>
+        <source>Montant</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>Porte-monnaie</source>
+        <translation>Wallet</translation>
+    </message>
+    <message>
+        <source>Bénéficiaire</source>
+        <translation>Beneficiary</translation>
+    </message>
+    <message>
+        <source>N° carte</source>
+        <translation>Card no.</translation>
+    </message>
+    <message>
+        <source>Encaisser (Entrée)</source>
+        <translation>Redeem (Enter)</translation>
+    </message>
+    <message>
+        <source>Retour (Échap)</source>
+        <translation>Back (Esc)</translation>
+    </message>
+</context>
+<context>
+    <name>WalletTile</name>
+    <message>
+        <source>Valable du {start} au {end}</source>
+        <translation>Valid from {start} to {end}</translation>
+    </message>
+    <message>
+        <source>Utilisable ici</source>
+        <translation>Usable here</translation>
+    </message>
+</context>
+<context>
+    <name>messages</name>
+    <message>
+        <source>Carte bloquée (opposition ou carte remplacée) : paiement impossible.</source>
+        <translation>Card blocked (lost, stolen or replaced): payment impossible.</translation>
+    </message>
+    <message>
+        <source>Carte expirée : les droits n'ont pas été revalidés cette année.</source>
+        <translation>Card expired: the rights were not renewed this year.</translation>
+    </message>
+    <message>
+        <source>Carte inconnue : vérifiez le numéro de carte.</source>
+        <translation>Unknown card: check the card number.</translation>
+    </message>
+    <message>
+        <source>Ce partenaire n'accepte pas ce type d'opération.</source>
+        <translation>This partner does not accept this kind of operation.</translation>
+    </message>
+    <message>
+        <source>Ce porte-monnaie n'est pas utilisable ici aujourd'hui.</source>
+        <translation>This wallet cannot be used here today.</translation>
+    </message>
+    <message>
+        <source>Ce prépaiement a été fait pour un autre partenaire.</source>
+        <translation>This prepayment was made for another partner.</translation>
+    </message>
+    <message>
+        <source>Ce prépaiement n'est plus en attente (déjà encaissé, annulé ou expiré).</source>
+        <translation>This prepayment is no longer pending (already redeemed, cancelled or expired).</translation>
+    </message>
+    <message>
+        <source>Ce terminal n'est pas enrôlé : lancez « hdf-pos enroll ».</source>
+        <translation>This terminal is not enrolled: run “hdf-pos enroll”.</translation>
+    </message>
+    <message>
+        <source>Ce terminal n'est plus reconnu par le service central : enrôlez-le à nouveau.</source>
+        <translation>The central service no longer knows this terminal: enrol it again.</translation>
+    </message>
+    <message>
+        <source>Cette transaction est déjà annulée.</source>
+        <translation>This transaction is already cancelled.</translation>
+    </message>
+    <message>
+        <source>Cette transaction ne peut pas être annulée.</source>
+        <translation>This transaction cannot be cancelled.</translation>
+    </message>
+    <message>
+        <source>Code non reconnu : scannez la carte ou saisissez ses 8 chiffres.</source>
+        <translation>Code not recognised: scan the card or type its 8 digits.</translation>
+    </message>
+    <message>
+        <source>Connexion sécurisée impossible : certificat du service central non reconnu.</source>
+        <translation>Secure connection impossible: the central service's certificate is not recognised.</translation>
+    </message>
+    <message>
+        <source>Demande refusée : une valeur saisie n'est pas acceptée.</source>
+        <translation>Request refused: a value typed is not accepted.</translation>
+    </message>
+    <message>
+        <source>Hors ligne : ce prépaiement est déjà encaissé ici.</source>
+        <translation>Offline: this prepayment was already redeemed here.</translation>
+    </message>
+    <message>
+        <source>Hors ligne : cette carte est en opposition, paiement impossible.</source>
+        <translation>Offline: this card is blocked, payment impossible.</translation>
+    </message>
+    <message>
+        <source>Hors ligne : clés de vérification absentes, connectez le terminal.</source>
+        <translation>Offline: verification keys missing, connect the terminal.</translation>
+    </message>
+    <message>
+        <source>Hors ligne : montant au-delà du plafond par paiement.</source>
+        <translation>Offline: amount above the per-payment limit.</translation>
+    </message>
+    <message>
+        <source>Hors ligne : montant supérieur au solde connu de la carte.</source>
+        <translation>Offline: amount above the card's known balance.</translation>
+    </message>
+    <message>
+        <source>Hors ligne : plafond atteint pour cette carte en attente d'envoi.</source>
+        <translation>Offline: limit reached for this card while waiting to send.</translation>
+    </message>
+    <message>
+        <source>Hors ligne : scannez le QR code du prépaiement, le n° de ticket seul ne suffit pas.</source>
+        <translation>Offline: scan the prepayment's QR code, the ticket number alone is not enough.</translation>
+    </message>
+    <message>
+        <source>Hors ligne : seules les cartes présentées en QR code peuvent être lues.</source>
+        <translation>Offline: only cards shown as a QR code can be read.</translation>
+    </message>
+    <message>
+        <source>Hors ligne : un n° de carte saisi n'est pas accepté, scannez le QR code de la carte.</source>
+        <translation>Offline: a typed card number is not accepted, scan the card's QR code.</translation>
+    </message>
+    <message>
+        <source>Hors ligne : une annulation nécessite le service central, réessayez plus tard.</source>
+        <translation>Offline: a cancellation needs the central service, try again later.</translation>
+    </message>
+    <message>
+        <source>Hors ligne depuis trop longtemps : reconnectez le terminal avant d'encaisser.</source>
+        <translation>Offline for too long: reconnect the terminal before taking payments.</translation>
+    </message>
+    <message>
+        <source>Jeton du terminal introuvable dans le trousseau : enrôlez-le à nouveau.</source>
+        <translation>The terminal's token is not in the keyring: enrol it again.</translation>
+    </message>
+    <message>
+        <source>La journée est clôturée : plus aucune opération ne peut y être ajoutée.</source>
+        <translation>The day is closed: no operation can be added to it.</translation>
+    </message>
+    <message>
+        <source>Le service central a rencontré une erreur : réessayez plus tard.</source>
+        <translation>The central service hit an error: try again later.</translation>
+    </message>
+    <message>
+        <source>Montant non valable.</source>
+        <translation>Invalid amount.</translation>
+    </message>
+    <message>
+        <source>Opération déjà en cours de traitement : réessayez dans un instant.</source>
+        <translation>Operation already being processed: try again in a moment.</translation>
+    </message>
+    <message>
+        <source>Opération en conflit avec une précédente : recommencez la saisie.</source>
+        <translation>Operation conflicts with an earlier one: enter it again.</translation>
+    </message>
+    <message>
+        <source>Opération interdite pour ce partenaire.</source>
+        <translation>Operation forbidden for this partner.</translation>
+    </message>
+    <message>
+        <source>Plusieurs porte-monnaie possibles : choisissez-en un.</source>
+        <translation>Several wallets possible: choose one.</translation>
+    </message>
+    <message>
+        <source>Porte-monnaie inconnu sur cette carte.</source>
+        <translation>Wallet unknown on this card.</translation>
+    </message>
+    <message>
+        <source>Prépaiement introuvable : vérifiez le n° de ticket.</source>
+        <translation>Prepayment not found: check the ticket number.</translation>
+    </message>
+    <message>
+        <source>QR code expiré : demandez au bénéficiaire de l'actualiser.</source>
+        <translation>QR code expired: ask the beneficiary to refresh it.</translation>
+    </message>
+    <message>
+        <source>QR code non valable : demandez au bénéficiaire de l'afficher à nouveau.</source>
+        <translation>QR code not valid: ask the beneficiary to show it again.</translation>
+    </message>
+    <message>
+        <source>Service central injoignable : réessayez plus tard.</source>
+        <translation>Central service unreachable: try again later.</translation>
+    </message>
+    <message>
+        <source>Solde insuffisant sur ce porte-monnaie.</source>
+        <translation>Insufficient balance on this wallet.</translation>
+    </message>
+    <message>
+        <source>Trop de tentatives : patientez une minute avant de réessayer.</source>
+        <translation>Too many attempts: wait a minute before trying again.</translation>
+    </message>
+    <message>
+        <source>Trousseau système non sécurisé : le jeton du terminal ne peut pas y être rangé (HDF_POS_ALLOW_INSECURE_KEYRING=1 pour passer outre en test).</source>
+        <translation>System keyring not secure: the terminal's token cannot be stored in it (HDF_POS_ALLOW_INSECURE_KEYRING=1 to override in tests).</translation>
+    </message>
+    <message>
+        <source>Élément introuvable sur le service central.</source>
+        <translation>Not found on the central service.</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,56 @@
+"""Money integrity under concurrency: a balance never goes below zero and a key debits once."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+from support.api import Terminal, new_key
+
+STEPHANE = "23166622"
+
+
+def run_together(count: int, call) -> list:
+    """Run `call(i)` on `count` threads released at the same instant."""
+    barrier = threading.Barrier(count)
+
+    def one(i: int):
+        barrier.wait(timeout=30)
+        return call(i)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def till(e305: Terminal) -> Terminal:
+    # One HTTP session per thread: requests.Session is not thread-safe.
+    return Terminal(e305.base_url, e305.token, e305.enrolment, timeout=60)
+
+
+def test_forty_simultaneous_payments_on_a_300_euro_wallet(e305: Terminal) -> None:
+    assert e305.balance(STEPHANE, "PREMIEREQUIP") == 30000
+    tills = [till(e305) for _ in range(40)]
+    responses = run_together(40, lambda i: tills[i].pay(STEPHANE, "PREMIEREQUIP", 1000))
+    outcomes = Counter(
+        (r.status_code, r.json().get("code") if r.status_code != 201 else None) for r in responses
+    )
+    assert outcomes == {(201, None): 30, (422, "insufficient_funds"): 10}, outcomes
+    assert e305.balance(STEPHANE, "PREMIEREQUIP") == 0
+    balances_after = sorted(r.json()["balance_after_cents"] for r in responses if r.ok)
+    assert balances_after == list(range(0, 30000, 1000))
+    payments = [t for t in e305.transactions() if t["wallet_code"] == "PREMIEREQUIP"]
+    assert len(payments) == 30 and sum(t["amount_cents"] for t in payments) == 30000
+
+
+def test_the_same_key_sent_twenty_times_at_once_debits_once(e305: Terminal) -> None:
+    before = e305.balance(STEPHANE, "MANUEQUIP")
+    key = new_key()
+    tills = [till(e305) for _ in range(20)]
+    responses = run_together(20, lambda i: tills[i].pay(STEPHANE, "MANUEQUIP", 500, key=key))
+    created = [r.json() for r in responses if r.status_code == 201]
+    busy = [r.json()["code"] for r in responses if r.status_code == 409]
+    assert len(created) + len(busy) == 20, [r.text for r in responses]
+    assert created and all(body == created[0] for body in created)
+    assert set(busy) <= {"idempotency_in_progress"}
+    assert e305.balance(STEPHANE, "MANUEQUIP") == before - 500

@@ -1,0 +1,160 @@
+"""Translations: every visible string goes through tr(), the English catalogue is complete, named
+placeholders survive translation, and the build step turns the .ts into a .qm the app loads."""
+
+import ast
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QTranslator
+from PySide6.QtWidgets import QLabel
+
+from pos.ui import i18n
+
+UI = Path(i18n.SOURCES)
+# Calls that put text on screen: a string literal given to them directly is not translatable.
+TEXT_CALLS = {
+    "setText",
+    "setWindowTitle",
+    "setPlaceholderText",
+    "setToolTip",
+    "setTitle",
+    "setSubTitle",
+    "addTab",
+    "setButtonText",
+    "addButton",
+    "setHorizontalHeaderLabels",
+    "addRow",
+    "addItem",
+    "setFormat",
+    "setLabelText",
+    "setOkButtonText",
+    "setCancelButtonText",
+    "setTabText",
+    "QLabel",
+    "QPushButton",
+    "QRadioButton",
+    "QCheckBox",
+    "QGroupBox",
+    "QAction",
+    "inform",
+    "warn",
+    "confirm",
+    "ask_text",
+    "show_idle",
+    "refuse",
+}
+TR_CALLS = {"tr", "translate", "QT_TRANSLATE_NOOP"}
+# Catalogues looked up at run time whose strings are registered with QT_TRANSLATE_NOOP.
+RUNTIME_CONTEXTS = {"messages", "Settings"}
+
+
+def _name(func):
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _has_words(node):
+    if isinstance(node, ast.JoinedStr):  # an f-string: its literal parts are what is translated
+        return any(_has_words(v) for v in node.values)
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and any(c.isalpha() for c in node.value)
+    )
+
+
+def untranslated(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    problems = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _name(node.func)
+        if name in TEXT_CALLS:
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                if _has_words(arg):
+                    problems.append(f"{path.name}:{arg.lineno}: {ast.unparse(arg)[:60]}")
+        if name in TR_CALLS:
+            text = node.args[-1] if node.args else None
+            context = node.args[0] if len(node.args) == 2 else None
+            runtime = isinstance(context, ast.Constant) and context.value in RUNTIME_CONTEXTS
+            if text is not None and not isinstance(text, ast.Constant) and not runtime:
+                problems.append(f"{path.name}:{node.lineno}: tr() of a non-literal")
+        if isinstance(node.func, ast.Name) and node.func.id == "_tr":
+            problems.append(f"{path.name}:{node.lineno}: lupdate does not see a _tr() helper")
+    return problems
+
+
+def test_every_visible_string_goes_through_tr():
+    problems = [p for f in sorted(UI.rglob("*.py")) for p in untranslated(f)]
+    assert problems == []
+
+
+def test_the_checker_catches_a_bare_string(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        'label.setText("Paiement accepté")\nQLabel(f"Solde {x}")\nQLabel(f"{a} ({b})")\n'
+    )
+    assert len(untranslated(bad)) == 2
+
+
+def test_catalogue_is_complete_and_keeps_placeholders():
+    assert i18n.check("en") == []
+
+
+def test_catalogue_matches_the_code(tmp_path):
+    """Every tr() string of pos/ui is in the committed .ts (run `python -m pos.ui.i18n update`)."""
+    import subprocess
+
+    fresh = tmp_path / "fresh_en.ts"
+    files = sorted(str(p) for p in UI.rglob("*.py"))
+    subprocess.run(
+        [i18n._tool("lupdate"), "-locations", "none", *files, "-ts", str(fresh)],
+        check=True,
+        capture_output=True,
+    )
+    committed = {(c, s) for c, s, _t, _k in i18n.messages("en")}
+    import xml.etree.ElementTree as ET
+
+    in_code = {
+        (ctx.findtext("name"), m.findtext("source"))
+        for ctx in ET.parse(fresh).getroot().iter("context")
+        for m in ctx.iter("message")
+    }
+    assert in_code - committed == set()
+
+
+def test_placeholder_check_catches_a_lost_placeholder(tmp_path, monkeypatch):
+    ts = tmp_path / "hdf_pos_en.ts"
+    ts.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><TS version="2.1" language="en"><context>'
+        "<name>X</name><message><source>Solde après : {balance}</source>"
+        "<translation>Balance after</translation></message></context></TS>",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(i18n, "TS_DIR", tmp_path)
+    assert i18n.check("en") == [
+        "X: placeholders differ: 'Solde après : {balance}' -> 'Balance after'"
+    ]
+
+
+def test_build_step_makes_a_qm_that_translates(qapp, tmp_path):
+    (qm,) = i18n.build(tmp_path)
+    translator = QTranslator()
+    assert translator.load(str(qm))
+    qapp.installTranslator(translator)
+    try:
+        label = QLabel(QCoreApplication.translate("Texts", "Carte active"))
+        assert label.text() == "Active card"
+    finally:
+        qapp.removeTranslator(translator)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_install_picks_the_language(qapp, tmp_path, lang):
+    translator = i18n.install(qapp, lang, tmp_path)
+    try:
+        expected = "Carte active" if lang == "fr" else "Active card"
+        assert QCoreApplication.translate("Texts", "Carte active") == expected
+    finally:
+        if translator is not None:
+            qapp.removeTranslator(translator)
