@@ -52,6 +52,14 @@ class Typed:
 WedgeEvent = WedgeScan | Typed
 
 
+def _azerty(text: str) -> str:
+    # Only a string made entirely of digit-row keys is a mistyped number: "-" and "_" are also
+    # base64url characters of a signed QR token, which must stay untouched.
+    if text and set(text) <= _AZERTY_ROW | set("0123456789"):
+        return text.translate(AZERTY_DIGITS)
+    return text
+
+
 @dataclass
 class WedgeReader:
     config: WedgeConfig = field(default_factory=WedgeConfig)
@@ -122,10 +130,7 @@ class WedgeReader:
         text = "".join(k for k, _ in self._keys)
         self._last_scan_at = None if terminator else self._keys[-1][1]
         self._reset()
-        if self.config.azerty_digits and text and set(text) <= _AZERTY_ROW | set("0123456789"):
-            # Only a string made entirely of digit-row keys is a mistyped number: "-" and "_"
-            # are also base64url characters of a signed QR token, which must stay untouched.
-            text = text.translate(AZERTY_DIGITS)
+        text = _azerty(text) if self.config.azerty_digits else text
         return WedgeScan(text, parse_scan(text), terminator)
 
     def _flush_typed(self) -> Typed:
@@ -135,3 +140,38 @@ class WedgeReader:
 
     def _reset(self) -> None:
         self._keys = []
+
+
+class BurstTracker:
+    """The same rules for a key filter that never holds keys back (it lets them land in the
+    field and takes a burst back out once Enter or Tab says it was a scan). Times in seconds.
+
+    Verbs: `key(char, now)`, `enter(now) -> text | None`, `idle_since_last(now)`.
+    """
+
+    def __init__(self, config: WedgeConfig | None = None) -> None:
+        self.config = config or WedgeConfig()
+        self._chars: list[str] = []
+        self._last = -1e9
+
+    def idle_since_last(self, now: float) -> bool:
+        """True when the next key would start a new burst (a scanner never pauses this long)."""
+        return (now - self._last) * 1000.0 > self.config.max_gap_ms
+
+    def key(self, char: str, now: float) -> None:
+        if not char:
+            return
+        if self.idle_since_last(now):
+            self._chars = []
+        self._chars.append(char)
+        self._last = now
+
+    def enter(self, now: float) -> str | None:
+        """The scanned text if the keys before this Enter were a burst, else None (the Enter is
+        the cashier's); digits typed on the AZERTY digit row come back as digits."""
+        text = "".join(self._chars)
+        self._chars = []
+        late_ms = (now - self._last) * 1000.0
+        if len(text) >= self.config.min_length and late_ms <= self.config.late_terminator_ms:
+            return _azerty(text) if self.config.azerty_digits else text
+        return None

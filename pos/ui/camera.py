@@ -65,7 +65,8 @@ class CameraWorker(threading.Thread):
         try:
             capture = open_capture(self.spec)
         except Exception as exc:
-            self.emitter.failed.emit(str(exc))
+            if not self.stop_event.is_set():
+                self.emitter.failed.emit(str(exc))
             return
         is_file = not self.spec.isdigit()
         delay = 1.0 / (capture.get(cv2.CAP_PROP_FPS) or 15) if is_file else 0.0
@@ -92,7 +93,12 @@ class CameraWorker(threading.Thread):
                 fmt = QImage.Format.Format_RGB888
                 image = QImage(rgb.data, width, height, rgb.strides[0], fmt).copy()
                 scaled = [(t, [(x * scale, y * scale) for x, y in pts]) for t, pts in codes]
-                self.emitter.frame.emit(image, scaled)
+                if self.stop_event.is_set():
+                    break
+                try:
+                    self.emitter.frame.emit(image, scaled)
+                except RuntimeError:  # the panel is gone
+                    break
                 time.sleep(max(delay, 0.03))
         finally:
             capture.release()

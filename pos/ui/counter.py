@@ -472,7 +472,17 @@ class CounterScreen(QWidget):
                 lines.append(
                     self.tr("Solde après : {balance}").format(balance=texts.money(balance))
                 )
-            if outcome == "offline_queued":
+            if outcome == "offline_queued" and getattr(receipt, "unknown_outcome", False):
+                title = self.tr("Réponse non reçue : opération mise en attente")
+                lines.insert(
+                    0,
+                    self.tr(
+                        "Le service central n'a pas répondu à temps. L'opération est gardée et "
+                        "renvoyée telle quelle : elle ne sera jamais débitée deux fois."
+                    ),
+                )
+                kind = "offline"
+            elif outcome == "offline_queued":
                 title = self.tr("Accepté hors ligne")
                 lines.insert(
                     0,

@@ -142,11 +142,14 @@ def write_pdf(html_text: str, path: Path) -> Path:
     from PySide6.QtGui import QPageSize, QPdfWriter, QTextDocument
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = QPdfWriter(str(path))
+    part = path.with_name(path.name + ".part")  # never a half-written export under its name
+    writer = QPdfWriter(str(part))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     doc = QTextDocument()
     doc.setHtml(html_text)
     doc.print_(writer)
+    del writer
+    part.replace(path)
     return path
 
 
@@ -347,7 +350,9 @@ class ManagerPanel(QWidget):
 
             def job() -> Path:
                 folder.mkdir(parents=True, exist_ok=True)
-                path.write_text(content, encoding="utf-8-sig")
+                part = path.with_name(path.name + ".part")
+                part.write_text(content, encoding="utf-8-sig")
+                part.replace(path)
                 return path
         else:
             html_text = report_html(report, day, partner)

@@ -116,7 +116,8 @@ def to_html(text: ReceiptText) -> str:
 def write_pdf(receipt: Any, path: Path, *, duplicate: bool = False) -> Path:
     """Save the receipt as an 80 mm wide PDF (thermal-roll shape). Call off the GUI thread."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = QPdfWriter(str(path))
+    part = path.with_name(path.name + ".part")  # a reader never sees a half-written receipt
+    writer = QPdfWriter(str(part))
     writer.setTitle(QCoreApplication.translate("Receipt", "Reçu de transaction"))
     writer.setPageSize(QPageSize(QSizeF(80, 120), QPageSize.Unit.Millimeter))
     writer.setPageMargins(QMarginsF(4, 4, 4, 4), QPageLayout.Unit.Millimeter)
@@ -135,6 +136,8 @@ def write_pdf(receipt: Any, path: Path, *, duplicate: bool = False) -> Path:
         doc.drawContents(painter)
     finally:
         painter.end()
+    del writer  # closes the file
+    part.replace(path)
     return path
 
 

@@ -93,8 +93,8 @@ class Settings:
             return setting.default
 
     def set(self, setting: Setting, value: Any) -> None:
+        # QSettings writes back on its own (and at exit): no disk wait on the GUI thread here.
         self._qs.setValue(setting.key, setting.type(value))
-        self._qs.sync()
 
     def receipts_dir(self) -> Path:
         configured = self.get(RECEIPTS_DIR)

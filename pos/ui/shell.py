@@ -7,6 +7,7 @@ the service is back with operations waiting, a sync drains the queue with progre
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -27,6 +28,7 @@ from pos.ui.settings import CAMERA
 from pos.ui.status_bar import StatusBar
 
 PROBE_INTERVAL_MS = 5000
+REFRESH_INTERVAL_S = 120
 
 
 class MainWindow(QMainWindow):
@@ -76,6 +78,7 @@ class MainWindow(QMainWindow):
         self.counter.operation_done.connect(self.refresh_status)
         self._probing = False
         self._syncing = False
+        self._last_sync = -1e9
         self.last_status: Any = None
         self._heartbeat = QTimer(self)
         self._heartbeat.timeout.connect(self.refresh_status)
@@ -128,7 +131,12 @@ class MainWindow(QMainWindow):
     def _status_done(self, status: Any) -> None:
         self._probing = False
         self.on_event_status(status)
-        if getattr(status, "online", False) and getattr(status, "queue", 0) and not self._syncing:
+        if not getattr(status, "online", False) or self._syncing:
+            return
+        # Send what waits at once; otherwise refresh keys, deny-list and profile now and then,
+        # so the terminal is ready for an outage.
+        stale = time.monotonic() - self._last_sync > REFRESH_INTERVAL_S
+        if getattr(status, "queue", 0) or stale:
             self.start_sync()
 
     def start_sync(self) -> None:
@@ -147,6 +155,7 @@ class MainWindow(QMainWindow):
 
     def _sync_done(self, _report: Any) -> None:
         self._syncing = False
+        self._last_sync = time.monotonic()
         self.status_bar.show_progress((0, 0))
         self.transactions.mark_stale()
         self._probing = False

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
 from pos.ui.events import RateLimiter
 
@@ -48,20 +48,26 @@ class StatusBar(QFrame):
         self.last_sync = QLabel()
         self.drift = QLabel()
         self.drift.setObjectName("driftWarning")
+        self.follow_ups = QLabel()
+        self.follow_ups.setObjectName("driftWarning")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setFormat(self.tr("Synchronisation %v / %m"))
         self.progress.hide()
+        # The information labels never widen the window: they give way (the state never does).
+        for label in (self.queue, self.window, self.last_sync, self.drift, self.follow_ups):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(60)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         layout.setSpacing(28)
         layout.addWidget(self.state)
-        layout.addWidget(self.queue)
-        layout.addWidget(self.window)
-        layout.addStretch(1)
-        layout.addWidget(self.drift)
+        layout.addWidget(self.queue, 3)
+        layout.addWidget(self.window, 3)
+        layout.addWidget(self.follow_ups, 2)
+        layout.addWidget(self.drift, 2)
         layout.addWidget(self.progress)
-        layout.addWidget(self.last_sync)
+        layout.addWidget(self.last_sync, 2)
         self._window_deadline: float | None = None
         self.show_status = RateLimiter(self._apply_status, 250, self)
         self.show_progress = RateLimiter(self._apply_progress, 200, self)
@@ -110,6 +116,11 @@ class StatusBar(QFrame):
             self.tr("Dernière synchro : {at}").format(
                 at=local_time(getattr(status, "last_sync_at", None))
             )
+        )
+        follow_ups = int(getattr(status, "follow_ups", 0) or 0)
+        self.follow_ups.setVisible(bool(follow_ups))
+        self.follow_ups.setText(
+            self.tr("{count} opération(s) refusée(s) à régler (Gestion)").format(count=follow_ups)
         )
         drift = getattr(status, "clock_drift_seconds", None)
         if getattr(status, "drift_warning", False) and drift is not None:

@@ -88,14 +88,16 @@ class TransactionsPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the kind, in words
-        self.note = QLabel()
+        self.note = QLabel()  # what the last action did, in words
         self.note.setWordWrap(True)
+        self.count = QLabel()
         self.cancel_button = QPushButton(self.tr("Annuler la transaction…"))
         self.cancel_button.setObjectName("danger")
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.reprint_button = QPushButton(self.tr("Réimprimer le reçu"))
         self.reprint_button.clicked.connect(self.reprint_selected)
         actions = QHBoxLayout()
+        actions.addWidget(self.count)
         actions.addWidget(self.note, 1)
         actions.addWidget(self.reprint_button)
         actions.addWidget(self.cancel_button)
@@ -136,7 +138,14 @@ class TransactionsPanel(QWidget):
 
     def _show(self, items: list[Any]) -> None:
         self.loading = False
+        # A refresh (a sync, another terminal's sale) keeps the manager's selection.
+        chosen = self.selected()
+        chosen_id = getattr(chosen, "transaction_id", None) or getattr(
+            chosen, "idempotency_key", None
+        )
         self.items = list(items)
+        self.table.clearSelection()
+        self.table.setCurrentCell(-1, -1)
         self.table.setRowCount(len(self.items))
         for row, t in enumerate(self.items):
             status_words = {
@@ -167,7 +176,11 @@ class TransactionsPanel(QWidget):
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 self.table.setItem(row, col, item)
-        self.note.setText(self.tr("{count} transaction(s)").format(count=len(self.items)))
+        for row, t in enumerate(self.items):
+            key = getattr(t, "transaction_id", None) or getattr(t, "idempotency_key", None)
+            if chosen_id is not None and key == chosen_id:
+                self.table.selectRow(row)
+        self.count.setText(self.tr("{count} transaction(s)").format(count=len(self.items)))
         if self.stale:
             self.reload()
 

@@ -75,7 +75,7 @@ class EnrolPage(QWizardPage):
 
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
-        code = getattr(exc, "code", None)
+        code = getattr(exc, "code", None) or getattr(getattr(exc, "refusal", None), "code", None)
         if code == "unauthorized":
             self.error.setText(
                 self.tr("Code partenaire ou mot de passe refusé par le service central.")

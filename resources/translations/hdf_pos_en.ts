@@ -81,6 +81,14 @@
         <translation>Balance after: {balance}</translation>
     </message>
     <message>
+        <source>Réponse non reçue : opération mise en attente</source>
+        <translation>No answer received: operation queued</translation>
+    </message>
+    <message>
+        <source>Le service central n'a pas répondu à temps. L'opération est gardée et renvoyée telle quelle : elle ne sera jamais débitée deux fois.</source>
+        <translation>The central service did not answer in time. The operation is kept and sent again as it is: it will never be debited twice.</translation>
+    </message>
+    <message>
         <source>Accepté hors ligne</source>
         <translation>Accepted offline</translation>
     </message>
@@ -677,6 +685,10 @@
     <message>
         <source>Dernière synchro : {at}</source>
         <translation>Last sync: {at}</translation>
+    </message>
+    <message>
+        <source>{count} opération(s) refusée(s) à régler (Gestion)</source>
+        <translation>{count} refused operation(s) to settle (Manager)</translation>
     </message>
     <message>
         <source>Horloge décalée de {minutes} min avec le service central</source>

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from pos.scan import ScanKind
-from pos.scanner.wedge import Typed, WedgeConfig, WedgeReader, WedgeScan
+from pos.scanner.wedge import BurstTracker, Typed, WedgeConfig, WedgeReader, WedgeScan
 
 # Gaps in ms between consecutive keys. A USB scanner: 3-9 ms, one 25 ms hiccup (a busy bus).
 SCANNER_GAPS = [0, 5, 4, 6, 5, 25, 4, 7, 5, 6, 4, 5, 9, 3]
@@ -190,3 +190,19 @@ def test_gap_threshold_is_configurable(gap: float) -> None:
     config = WedgeConfig(max_gap_ms=gap, end_pause_ms=gap + 100)
     [scan] = scans(feed(WedgeReader(config), "23166621", slow_scanner)[0])
     assert scan.text == "23166621"
+
+
+def test_burst_tracker_for_a_filter_that_lets_keys_land() -> None:
+    # The same rules through the verbs of the window's key filter (seconds).
+    tracker = BurstTracker()
+    for ch, at in zip("é&'((çé&", times(SCANNER_GAPS, 10_000.0), strict=False):
+        tracker.key(ch, at / 1000.0)
+    last = times(SCANNER_GAPS, 10_000.0)[7] / 1000.0
+    assert tracker.enter(last + 0.2) == "21455921"  # AZERTY digit row, Enter 200 ms late
+    for ch, at in zip("23166621", times(PERSON_GAPS, 20_000.0), strict=False):
+        assert tracker.idle_since_last(at / 1000.0)  # every key of a person starts afresh
+        tracker.key(ch, at / 1000.0)
+    assert tracker.enter(times(PERSON_GAPS, 20_000.0)[7] / 1000.0 + 0.1) is None
+    for ch, at in zip("23166621", times(SCANNER_GAPS, 30_000.0), strict=False):
+        tracker.key(ch, at / 1000.0)
+    assert tracker.enter(times(SCANNER_GAPS, 30_000.0)[7] / 1000.0 + 0.45) is None  # too late

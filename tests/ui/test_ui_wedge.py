@@ -30,40 +30,60 @@ def window(qtbot, qapp):
     qapp.removeEventFilter(wedge)
 
 
-def type_keys(widget, text, delay_s):
+def type_keys(qtbot, widget, text, delay_s):
     for ch in text:
         QTest.keyClick(widget, ch)
         if delay_s:
-            time.sleep(delay_s)
+            qtbot.wait(int(delay_s * 1000)) if delay_s >= 0.02 else time.sleep(delay_s)
 
 
-def test_burst_with_late_enter_is_one_scan_and_leaves_the_field_as_it_was(window, qtbot):
+def test_burst_with_late_enter_is_one_scan_and_types_nothing(window, qtbot):
+    w, wedge = window
+    seen = []
+    entered = []
+    w.amount.returnPressed.connect(lambda: entered.append(True))
+    wedge.scanned.connect(seen.append)
+    type_keys(qtbot, w.amount, "23166621", 0.003)
+    time.sleep(0.18)  # the Enter comes 180 ms after the last character
+    QTest.keyClick(w.amount, Qt.Key.Key_Return)
+    qtbot.wait(300)
+    assert seen == ["23166621"]
+    assert w.amount.text() == "12,5"
+    assert entered == []  # the scan's Enter did not validate the field
+
+
+def test_burst_without_enter_is_a_scan_after_a_pause(window, qtbot):
     w, wedge = window
     seen = []
     wedge.scanned.connect(seen.append)
-    type_keys(w.amount, "23166621", 0.003)
-    time.sleep(0.18)  # the Enter comes 180 ms after the last character
-    QTest.keyClick(w.amount, Qt.Key.Key_Return)
-    assert seen == ["23166621"]
+    type_keys(qtbot, w.amount, "898564564632", 0.002)
+    qtbot.waitUntil(lambda: seen == ["898564564632"], timeout=1000)
     assert w.amount.text() == "12,5"
 
 
-def test_human_typing_is_not_a_scan(window):
+def test_a_person_typing_gets_every_key_back_in_order(window, qtbot):
     w, wedge = window
     seen = []
+    entered = []
+    w.amount.returnPressed.connect(lambda: entered.append(w.amount.text()))
     wedge.scanned.connect(seen.append)
     w.amount.clear()
-    type_keys(w.amount, "23166621", 0.08)
+    type_keys(qtbot, w.amount, "23166621", 0.08)
     QTest.keyClick(w.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: entered == ["23166621"], timeout=1000)
     assert seen == []
-    assert w.amount.text() == "23166621"
+    QTest.keyClick(w.amount, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is w.other, timeout=1000)
 
 
-def test_enter_too_late_is_not_a_scan(window):
+def test_enter_too_late_is_not_part_of_the_scan(window, qtbot):
     w, wedge = window
     seen = []
+    entered = []
+    w.amount.returnPressed.connect(lambda: entered.append(True))
     wedge.scanned.connect(seen.append)
-    type_keys(w.amount, "23166621", 0.002)
-    time.sleep(0.3)
+    type_keys(qtbot, w.amount, "23166621", 0.002)
+    qtbot.wait(400)
     QTest.keyClick(w.amount, Qt.Key.Key_Return)
-    assert seen == []
+    qtbot.waitUntil(lambda: entered == [True], timeout=1000)
+    assert seen == ["23166621"]

@@ -1,0 +1,49 @@
+"""The manager closes the day (PIN, confirmation) and exports CSV and PDF; reconciliation shown."""
+
+from __future__ import annotations
+
+from conftest import shot
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from ui_harness import DEMO_PIN, open_counter
+
+WAIT_MS = 15000
+
+
+def test_day_closed_and_exported(central, tmp_path, qtbot, qapp):
+    ui = open_counter(qapp, tmp_path / "terminal", central.url)
+    try:
+        w, counter = ui.window, ui.counter
+        qtbot.addWidget(w)
+        qtbot.waitExposed(w)
+        counter.input.setFocus()
+        QTest.keyClicks(counter.input, "23166622", delay=60)
+        QTest.keyClick(counter.input, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.CARD, timeout=WAIT_MS)
+        counter.pay_panel.group.buttons()[0].setChecked(True)
+        QTest.keyClicks(counter.pay_panel.amount, "5", delay=60)
+        QTest.keyClick(counter.pay_panel.amount, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.RESULT, timeout=WAIT_MS)
+
+        w.tabs.setCurrentWidget(w.manager)
+        m = w.manager
+        qtbot.waitUntil(lambda: m.report is not None, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: m.reconciliation.rowCount() > 0, timeout=WAIT_MS)
+        assert "Net du jour" in m.summary.text()
+        shot(w, "13-manager")
+
+        m.export("csv")
+        qtbot.waitUntil(lambda: "Exporté" in m.note.text(), timeout=WAIT_MS)
+        csv_text = m.last_export.read_text(encoding="utf-8-sig")
+        assert "MANUEQUIP" in csv_text and "5,00" in csv_text
+        m.export("pdf")
+        qtbot.waitUntil(lambda: m.last_export.exists(), timeout=WAIT_MS)
+        assert m.last_export.read_bytes().startswith(b"%PDF")
+
+        ui.prompts.push(DEMO_PIN, True)
+        m.close_button.click()
+        qtbot.waitUntil(lambda: m.closed.text() == "Journée clôturée", timeout=WAIT_MS)
+        assert not m.close_button.isEnabled()
+        shot(w, "14-day-closed")
+    finally:
+        ui.close(qapp)
