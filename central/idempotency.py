@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, text
+from sqlalchemy import BigInteger, Connection, bindparam, delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from central.clock import now
@@ -44,12 +44,13 @@ def _lock_id(scope: str, key: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _stored(scope: str, key: str) -> Select[Any]:
-    return select(
-        idempotency_keys.c.request_hash,
-        idempotency_keys.c.status_code,
-        idempotency_keys.c.response_body,
-    ).where(idempotency_keys.c.scope == scope, idempotency_keys.c.key == key)
+_LOOKUP = select(
+    idempotency_keys.c.request_hash,
+    idempotency_keys.c.status_code,
+    idempotency_keys.c.response_body,
+).where(idempotency_keys.c.scope == bindparam("scope"), idempotency_keys.c.key == bindparam("key"))
+_INSERT = insert(idempotency_keys)
+_LOCK = select(func.pg_advisory_xact_lock(bindparam("lock", type_=BigInteger)))
 
 
 _TRY_LOCK_AND_READ = text(
@@ -62,11 +63,11 @@ _TRY_LOCK_AND_READ = text(
 def _claim(conn: Connection, scope: str, key: str, *, postgres: bool, wait: bool) -> Any:
     """Take the key's lock (PostgreSQL) and read what is stored under it, in one round trip."""
     if not postgres:
-        return conn.execute(_stored(scope, key)).first()
+        return conn.execute(_LOOKUP, {"scope": scope, "key": key}).first()
     lock = _lock_id(scope, key)
     if wait:
-        conn.execute(select(func.pg_advisory_xact_lock(lock)))
-        return conn.execute(_stored(scope, key)).first()
+        conn.execute(_LOCK, {"lock": lock})
+        return conn.execute(_LOOKUP, {"scope": scope, "key": key}).first()
     # One round trip. The row may be read just before the lock is taken, so a request finishing
     # in between goes unseen here; then its committed key row makes our own insert fail, and the
     # whole transaction is rolled back and retried (see `run`), which replays it.
@@ -131,14 +132,15 @@ def run(
                         raise
                     status, raw = err.status, dumps(err.body())
                 conn.execute(
-                    insert(idempotency_keys).values(
-                        scope=scope,
-                        key=key,
-                        request_hash=req_hash,
-                        status_code=status,
-                        response_body=raw.decode("utf-8"),
-                        created_at=now(),
-                    )
+                    _INSERT,
+                    {
+                        "scope": scope,
+                        "key": key,
+                        "request_hash": req_hash,
+                        "status_code": status,
+                        "response_body": raw.decode("utf-8"),
+                        "created_at": now(),
+                    },
                 )
                 return Outcome(status, raw, False)
         except IntegrityError:
