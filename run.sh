@@ -4,4 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/bootstrap.sh
 export PATH="$HOME/.local/bin:$PATH"
+# With a screen: the terminal's windows on the embedded demo central service (`hdf-pos --demo`).
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ "$(uname)" = Darwin ]; then
+  exec uv run --frozen hdf-pos --demo "$@"
+fi
+echo "run.sh: no display here; starting the demo central service alone" \
+  "(on a desktop: uv run hdf-pos --demo)" >&2
 exec uv run --frozen hdf-central serve --demo "$@"
