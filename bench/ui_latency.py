@@ -124,8 +124,14 @@ def sync_stall(qapp, ui, central, queue: int) -> tuple[float, float, int]:
         if result.outcome is not Outcome.OFFLINE_QUEUED:
             raise RuntimeError(f"operation {i} not queued: {result.refusal}")
         queued += 1
+        if i % 50 == 0:
+            qapp.processEvents()  # the windows stay alive while the cashier takes payments
     fill_s = time.perf_counter() - t0
     central.start()
+    settle = time.perf_counter() + 0.5
+    while time.perf_counter() < settle:
+        qapp.processEvents()
+        time.sleep(0.005)
     gaps = {"last": time.perf_counter(), "max": 0.0}
 
     def tick() -> None:

@@ -8,6 +8,7 @@ through `RateLimiter` so a 10,000-item sync repaints a few times a second, not 1
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,15 +17,23 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 
 class EventBridge(QObject):
-    """Adapter from `Terminal.subscribe` callbacks to the `event` signal (GUI thread)."""
+    """Adapter from `Terminal.subscribe` callbacks to the `event` signal (GUI thread).
+
+    Events coalesce per name: while one "status" (or "operation", "sync_progress") is waiting to
+    be delivered, a newer one replaces its payload instead of queueing another. Handlers see the
+    latest state; 10,000 operations queued or synced in a burst cost the GUI thread one call.
+    """
 
     event = Signal(str, object)
-    _incoming = Signal(str, object)
+    _incoming = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._lock = threading.Lock()
+        self._latest: dict[str, Any] = {}
         # Explicitly queued: the engine emits from worker threads; handlers run on the GUI thread.
         self._incoming.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
+        self.received = 0  # core events received (tests, bench)
 
     def attach(self, terminal: Any) -> None:
         subscribe = getattr(terminal, "subscribe", None)
@@ -33,10 +42,18 @@ class EventBridge(QObject):
 
     def core_callback(self, name: str, payload: Any = None) -> None:
         """Called by the engine from any thread."""
-        self._incoming.emit(str(name), payload)
+        name = str(name)
+        with self._lock:
+            self.received += 1
+            pending = name in self._latest
+            self._latest[name] = payload
+        if not pending:
+            self._incoming.emit(name)
 
-    @Slot(str, object)
-    def _dispatch(self, name: str, payload: Any) -> None:
+    @Slot(str)
+    def _dispatch(self, name: str) -> None:
+        with self._lock:
+            payload = self._latest.pop(name, None)
         self.event.emit(name, payload)
 
     def connect_handlers(self, obj: object) -> None:

@@ -144,7 +144,11 @@ class StatusBar(QFrame):
         self.window.show()
 
     def _apply_progress(self, value: Any) -> None:
-        done, total = value if value else (0, 0)
+        # (done, total) from our progress callback, or the engine's {"done": .., "total": ..}
+        if isinstance(value, dict):
+            done, total = value.get("done", 0), value.get("total", 0)
+        else:
+            done, total = value if value else (0, 0)
         if total and done < total:
             self.progress.setMaximum(int(total))
             self.progress.setValue(int(done))

@@ -172,3 +172,24 @@ def test_the_qt_binding_keeps_none_and_bools_alive(qapp):
         source.value.emit(7)
     after = sys.getrefcount(None), sys.getrefcount(True)
     assert after[0] >= before[0] - 5 and after[1] >= before[1] - 5, (before, after)
+
+
+def test_a_burst_of_core_events_reaches_the_gui_once_with_the_latest_payload(qtbot):
+    bridge = EventBridge()
+    seen = []
+    bridge.event.connect(lambda name, payload: seen.append((name, payload)))
+
+    def burst():
+        for i in range(10_000):
+            bridge.core_callback("operation", {"n": i})
+        bridge.core_callback("status", {"queue": 0})
+
+    worker = threading.Thread(target=burst)
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: ("status", {"queue": 0}) in seen, timeout=2000)
+    qtbot.wait(50)
+    operations = [p for n, p in seen if n == "operation"]
+    assert operations[-1] == {"n": 9_999}
+    assert len(operations) <= 2
+    assert bridge.received == 10_001
