@@ -107,15 +107,27 @@ class Stats:
     errors: dict[str, int] = field(default_factory=dict)
     payments: int = 0
     cpu_s: dict[str, float] = field(default_factory=dict)  # CPU used while measuring, by group
+    late: int = 0  # paced runs: payments that started more than one interval late
 
     def error(self, what: str) -> None:
         self.errors[what] = self.errors.get(what, 0) + 1
 
 
 async def terminal(
-    index: int, port: int, card: str, start_at: float, stop_at: float, stats: Stats
+    index: int,
+    port: int,
+    card: str,
+    start_at: float,
+    stop_at: float,
+    stats: Stats,
+    interval: float = 0.0,
 ) -> None:
-    """One till: enrol, then look up the card and pay 1 cent, again and again until stop_at."""
+    """One till: enrol, then look up the card and pay 1 cent, again and again until stop_at.
+
+    With an interval, a new look-up+payment starts every `interval` seconds (a paced till, so
+    latency is measured at a given load); without, the next starts as soon as the last ends (the
+    service's maximum throughput, where latency is mostly queueing).
+    """
     http = Http("127.0.0.1", port)
     status, body = await http.call(
         "POST",
@@ -128,7 +140,16 @@ async def terminal(
     auth = {"Authorization": f"Bearer {body['token']}"}
     while time.monotonic() < start_at:  # everyone starts together, after enrolment and warm-up
         await asyncio.sleep(0.01)
+    # Paced tills start spread over one interval, not all at the same instant.
+    next_start = start_at + interval * (index % 97) / 97
     while True:
+        if interval:
+            ahead = next_start - time.monotonic()
+            if ahead > 0:
+                await asyncio.sleep(ahead)
+            elif -ahead > interval:
+                stats.late += 1  # the service is behind: this till could not keep its pace
+            next_start += interval
         t0 = time.monotonic()
         if t0 >= stop_at:
             break
@@ -200,7 +221,12 @@ def cpu_of_trees(roots: dict[str, int]) -> dict[str, float]:
 
 
 async def run_scenario(
-    port: int, cards: list[str], duration: float, warmup: float, roots: dict[str, int] | None = None
+    port: int,
+    cards: list[str],
+    duration: float,
+    warmup: float,
+    roots: dict[str, int] | None = None,
+    rate: float = 0.0,
 ) -> Stats:
     stats = Stats()
     loop_start = time.monotonic()
@@ -217,7 +243,10 @@ async def run_scenario(
 
     await asyncio.gather(
         measure_cpu(),
-        *(terminal(i, port, card, start_at, stop_at, stats) for i, card in enumerate(cards)),
+        *(
+            terminal(i, port, card, start_at, stop_at, stats, len(cards) / rate if rate else 0.0)
+            for i, card in enumerate(cards)
+        ),
     )
     return stats
 
@@ -275,12 +304,19 @@ def load_average() -> str:
 
 def report(backend: str, scenario: str, args: argparse.Namespace, stats: Stats) -> None:
     rate = stats.payments / args.duration
+    pacing = f"paced at {args.rate:g}/s ({stats.late} late)  " if args.rate else "unpaced  "
     errors = ", ".join(f"{k}: {v}" for k, v in sorted(stats.errors.items())) or "0"
     per_payment = "  ".join(
         f"{name} {1000 * cpu / max(stats.payments, 1):.2f}" for name, cpu in stats.cpu_s.items()
     )
+    # What the service and its database could do with every CPU of the machine to themselves
+    # (other processes share these CPUs during a run): an estimate, printed as such.
+    server_cpu = sum(v for k, v in stats.cpu_s.items() if k != "client")
+    if stats.payments and server_cpu:
+        capacity = (os.cpu_count() or 1) * stats.payments / server_cpu
+        per_payment += f"  -> about {capacity:.0f} payments/s if the CPUs were the service's alone"
     print(
-        f"{backend:<9} {scenario:<8} N={args.terminals:<3} workers={args.workers} "
+        f"{backend:<9} {scenario:<8} N={args.terminals:<3} workers={args.workers} {pacing}"
         f"{rate:7.1f} payments/s  pay p50 {pct(stats.pay_ms, 50):6.1f} ms  "
         f"p95 {pct(stats.pay_ms, 95):6.1f}  p99 {pct(stats.pay_ms, 99):6.1f}  "
         f"lookup p50 {pct(stats.lookup_ms, 50):5.1f} p99 {pct(stats.lookup_ms, 99):6.1f}  "
@@ -313,7 +349,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> None:
         for scenario in scenarios:
             chosen = cards if scenario == "distinct" else [cards[0]] * args.terminals
             stats = asyncio.run(
-                run_scenario(central.port, chosen, args.duration, args.warmup, roots)
+                run_scenario(central.port, chosen, args.duration, args.warmup, roots, args.rate)
             )
             report(backend, scenario, args, stats)
 
@@ -326,6 +362,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="pace the terminals to this many payments/s in all (default: as fast as they can)",
+    )
     parser.add_argument("--log-level", default="info", help="service log level")
     parser.add_argument(
         "--unsafe-fast-pg",
