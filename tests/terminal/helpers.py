@@ -118,8 +118,9 @@ class Proxy:
     without a byte of the answer (an unknown outcome for the terminal).
     """
 
-    def __init__(self, upstream_port: int) -> None:
+    def __init__(self, upstream_port: int, tls: Any = None) -> None:
         self.upstream_port = upstream_port
+        self.tls = tls  # an ssl.SSLContext: the proxy speaks HTTPS to the terminal
         self.mode = "forward"
         self.date_shift_s = 0.0
         self.dropped = 0
@@ -134,7 +135,7 @@ class Proxy:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def close(self) -> None:
         self._server.close()
@@ -148,6 +149,12 @@ class Proxy:
             threading.Thread(target=self._handle, args=(client,), daemon=True).start()
 
     def _handle(self, client: socket.socket) -> None:
+        if self.tls is not None:
+            try:
+                client = self.tls.wrap_socket(client, server_side=True)
+            except OSError:  # the terminal refused our certificate
+                client.close()
+                return
         with client:
             request = _read_http_message(client)
             if not request:
@@ -172,3 +179,75 @@ class Proxy:
                 kept.append(line)
             kept.append(b"connection: close")
             client.sendall(b"\r\n".join(kept) + b"\r\n\r\n" + body)
+
+
+def create_voucher(url: str, card: str, partner: str, wallet: str, amount_cents: int) -> dict:
+    """A prepayment made by the beneficiary online (its `qr_token` is the HDFV1: code)."""
+    import uuid
+
+    token = beneficiary_token(url, card)
+    resp = requests.post(
+        url + "/v1/beneficiary/prepayments",
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())},
+        json={"partner_code": partner, "wallet_code": wallet, "amount_cents": amount_cents},
+        timeout=10,
+    )
+    resp.raise_for_status()
+    return dict(resp.json())
+
+
+def cancel_voucher(url: str, card: str, ticket: str) -> None:
+    import uuid
+
+    token = beneficiary_token(url, card)
+    resp = requests.post(
+        url + f"/v1/beneficiary/prepayments/{ticket}/cancel",
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())},
+        timeout=10,
+    )
+    resp.raise_for_status()
+
+
+def self_signed_tls(folder: Any) -> tuple[Any, str]:
+    """A server SSLContext with a fresh self-signed certificate for 127.0.0.1, and the PEM path
+    of that certificate (the CA bundle a terminal must be given to trust it)."""
+    import datetime
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hdf-central-test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path = folder / "central-cert.pem"
+    key_path = folder / "central-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context, str(cert_path)

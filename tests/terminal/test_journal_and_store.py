@@ -192,3 +192,25 @@ def test_wrong_password_and_unknown_partner_are_refused_in_french(central, tmp_p
         "--label", "x", "--password-stdin", stdin="Demo-L212\n",
     )  # fmt: skip
     assert code == 2 and "injoignable" in err
+
+
+def test_tls_is_verified_and_a_custom_ca_bundle_is_honoured(central, tmp_path, run_cli):
+    from terminal.helpers import Proxy, self_signed_tls
+
+    context, ca_path = self_signed_tls(tmp_path)
+    proxy = Proxy(central.port, tls=context)
+    try:
+        data = tmp_path / "pos"
+        args = ["--data-dir", data, "enroll", "--server", proxy.url, "--partner", "L212",
+                "--label", "Caisse TLS", "--password-stdin"]  # fmt: skip
+        code, _, err = run_cli(*args, stdin="Demo-L212\n")
+        assert code == 2 and "certificat" in err  # an unknown certificate is never accepted
+        code, out, err = run_cli(*args, "--ca-bundle", ca_path, stdin="Demo-L212\n")
+        assert code == 0, err
+        code, out, err = run_cli(
+            "--data-dir", data, "pay", "--card", "23166621", "--wallet", "MANUEQUIP",
+            "--amount", "1,00",
+        )  # fmt: skip
+        assert code == 0 and "Solde après : 79,00 €" in out
+    finally:
+        proxy.close()

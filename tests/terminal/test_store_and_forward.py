@@ -247,3 +247,30 @@ def test_backoff_grows_with_jitter_and_is_capped(failures):
     ceiling = min(30, 2 ** (failures - 1))
     assert all(ceiling * 0.5 <= d <= ceiling for d in delays)
     assert len(delays) > 1  # jitter
+
+
+def test_offline_redemption_and_a_voucher_cancelled_meanwhile(central, make_terminal):
+    from terminal.helpers import cancel_voucher, create_voucher
+
+    t = make_terminal(central.url)
+    kept = create_voucher(central.url, "23166621", "L212", "MANUEQUIP", 1000)
+    cancelled = create_voucher(central.url, "23166621", "L212", "MANUEQUIP", 2000)
+    t.set_server_url(dead_url())
+    typed = t.redeem(scan=kept["ticket_number"])
+    assert typed.refusal.code == "offline_voucher_manual_entry"
+    first = t.redeem(scan=kept["qr_token"])
+    assert first.outcome is Outcome.OFFLINE_QUEUED
+    assert first.receipt.ticket_number == kept["ticket_number"]
+    assert first.receipt.amount_cents == 1000
+    again = t.redeem(scan=kept["qr_token"])
+    assert again.refusal.code == "offline_voucher_already_queued"
+    assert t.redeem(scan=cancelled["qr_token"]).outcome is Outcome.OFFLINE_QUEUED
+    cancel_voucher(central.url, "23166621", cancelled["ticket_number"])  # meanwhile, online
+
+    t.set_server_url(central.url)
+    report = t.sync()
+    assert (report.applied, report.rejected, report.remaining) == (1, 1, 0)
+    [follow_up] = t.follow_ups()
+    assert follow_up.code == "voucher_not_pending"
+    assert follow_up.ticket_number == cancelled["ticket_number"]
+    assert t.voucher(kept["ticket_number"]).status == "redeemed"
