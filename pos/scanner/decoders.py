@@ -83,6 +83,7 @@ def _to_uint8(img: np.ndarray) -> np.ndarray | None:
     data = img.astype(np.float64)
     if not np.isfinite(data).all():
         data = np.nan_to_num(data, nan=0.0, posinf=0.0, neginf=0.0)
+    data = np.clip(data, -1e300, 1e300)  # so that max - min cannot overflow
     if np.issubdtype(img.dtype, np.floating) and data.min() >= 0.0 and data.max() <= 1.0:
         data = data * 255.0  # the usual float convention: 0..1
     elif data.min() < 0.0 or data.max() > 255.0:
