@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -70,6 +70,14 @@ TicketPath = Annotated[str, Path(pattern=r"^[0-9]{12}$")]
 TransactionIdPath = Annotated[str, Path(pattern=UUID_PATTERN)]
 
 
+# Built once: every terminal request runs it, and building a statement costs more than running it.
+_TERMINAL_BY_TOKEN = (
+    select(terminals.c.id.label("terminal_id"), terminals.c.label, partners)
+    .select_from(terminals.join(partners, partners.c.id == terminals.c.partner_id))
+    .where(terminals.c.token_hash == bindparam("token_hash"), terminals.c.revoked_at.is_(None))
+)
+
+
 class Service:
     """What the routes share: the database, the signing keys, the wallet codes."""
 
@@ -88,13 +96,7 @@ class Service:
     def terminal(self, authorization: str | None) -> TerminalCaller:
         token = _bearer(authorization)
         with self.db.read() as conn:
-            row = conn.execute(
-                select(terminals.c.id.label("terminal_id"), terminals.c.label, partners)
-                .select_from(terminals.join(partners, partners.c.id == terminals.c.partner_id))
-                .where(
-                    terminals.c.token_hash == token_hash(token), terminals.c.revoked_at.is_(None)
-                )
-            ).first()
+            row = conn.execute(_TERMINAL_BY_TOKEN, {"token_hash": token_hash(token)}).first()
         if row is None:
             raise unauthorized()
         return TerminalCaller(row.terminal_id, row.label, Partner.from_row(row))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import BigInteger, Connection, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from central.clock import now
@@ -44,14 +44,20 @@ def _lock_id(scope: str, key: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+_LOOKUP = select(
+    idempotency_keys.c.request_hash,
+    idempotency_keys.c.status_code,
+    idempotency_keys.c.response_body,
+).where(idempotency_keys.c.scope == bindparam("scope"), idempotency_keys.c.key == bindparam("key"))
+
+
+_INSERT = insert(idempotency_keys)
+_LOCK = select(func.pg_advisory_xact_lock(bindparam("lock", type_=BigInteger)))
+_TRY_LOCK = select(func.pg_try_advisory_xact_lock(bindparam("lock", type_=BigInteger)))
+
+
 def _lookup(conn: Connection, scope: str, key: str, req_hash: str) -> Outcome | None:
-    row = conn.execute(
-        select(
-            idempotency_keys.c.request_hash,
-            idempotency_keys.c.status_code,
-            idempotency_keys.c.response_body,
-        ).where(idempotency_keys.c.scope == scope, idempotency_keys.c.key == key)
-    ).first()
+    row = conn.execute(_LOOKUP, {"scope": scope, "key": key}).first()
     if row is None:
         return None
     if row.request_hash != req_hash:
@@ -86,8 +92,8 @@ def run(
                 if db.is_postgres:
                     lock = _lock_id(scope, key)
                     if wait:
-                        conn.execute(select(func.pg_advisory_xact_lock(lock)))
-                    elif not conn.execute(select(func.pg_try_advisory_xact_lock(lock))).scalar():
+                        conn.execute(_LOCK, {"lock": lock})
+                    elif not conn.execute(_TRY_LOCK, {"lock": lock}).scalar():
                         raise ApiError(
                             409,
                             "idempotency_in_progress",
@@ -104,14 +110,15 @@ def run(
                         raise
                     status, raw = err.status, dumps(err.body())
                 conn.execute(
-                    insert(idempotency_keys).values(
-                        scope=scope,
-                        key=key,
-                        request_hash=req_hash,
-                        status_code=status,
-                        response_body=raw.decode("utf-8"),
-                        created_at=now(),
-                    )
+                    _INSERT,
+                    {
+                        "scope": scope,
+                        "key": key,
+                        "request_hash": req_hash,
+                        "status_code": status,
+                        "response_body": raw.decode("utf-8"),
+                        "created_at": now(),
+                    },
                 )
                 return Outcome(status, raw, False)
         except IntegrityError:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, and_, insert, select, update
+from sqlalchemy import Connection, Row, Select, and_, bindparam, insert, select, update
 
 from central import qrtoken
 from central.clock import business_day, fmt_instant, now
@@ -150,6 +150,9 @@ class _TxnValues:
         self.__dict__.update(values)
 
 
+_INSERT_TRANSACTION = insert(transactions)
+
+
 def _insert_transaction(conn: Connection, **values: Any) -> _TxnValues:
     values.setdefault("id", str(uuid.uuid4()))
     values.setdefault("number", new_transaction_number())
@@ -160,7 +163,7 @@ def _insert_transaction(conn: Connection, **values: Any) -> _TxnValues:
     values.setdefault("reason", None)
     values.setdefault("terminal_id", None)
     values.setdefault("voucher_ticket", None)
-    conn.execute(insert(transactions).values(**values))
+    conn.execute(_INSERT_TRANSACTION, values)
     return _TxnValues(**values)
 
 
@@ -249,34 +252,46 @@ class WalletTypes:
             raise validation(f"Code de porte-monnaie inconnu : {code}.")
 
 
+# Built once (the payment path runs it every time): card_number and wallet_code are bound.
+_CARD_WITH_WALLET = (
+    select(
+        cards.c.id,
+        cards.c.status,
+        cards.c.status_since,
+        wallets.c.id.label("wallet_id"),
+        wallets.c.balance_cents,
+        wallets.c.valid_from,
+        wallets.c.valid_to,
+    )
+    .select_from(
+        cards.outerjoin(
+            wallets,
+            and_(
+                wallets.c.card_id == cards.c.id, wallets.c.wallet_code == bindparam("wallet_code")
+            ),
+        )
+    )
+    .where(cards.c.card_number == bindparam("card_number"))
+)
+
+
 def _card_with_wallet(conn: Connection, card_number: str, wallet_code: str) -> Any:
     return conn.execute(
-        select(
-            cards.c.id,
-            cards.c.status,
-            cards.c.status_since,
-            wallets.c.id.label("wallet_id"),
-            wallets.c.balance_cents,
-            wallets.c.valid_from,
-            wallets.c.valid_to,
-        )
-        .select_from(
-            cards.outerjoin(
-                wallets,
-                and_(wallets.c.card_id == cards.c.id, wallets.c.wallet_code == wallet_code),
-            )
-        )
-        .where(cards.c.card_number == card_number)
+        _CARD_WITH_WALLET, {"card_number": card_number, "wallet_code": wallet_code}
     ).first()
 
 
+# The conditional debit: no row comes back when the balance does not cover the amount.
+_DEBIT = (
+    update(wallets)
+    .where(wallets.c.id == bindparam("w_id"), wallets.c.balance_cents >= bindparam("amount"))
+    .values(balance_cents=wallets.c.balance_cents - bindparam("amount"))
+    .returning(wallets.c.balance_cents)
+)
+
+
 def _debit(conn: Connection, wallet_id: int, amount: int) -> int:
-    balance = conn.execute(
-        update(wallets)
-        .where(wallets.c.id == wallet_id, wallets.c.balance_cents >= amount)
-        .values(balance_cents=wallets.c.balance_cents - amount)
-        .returning(wallets.c.balance_cents)
-    ).scalar_one_or_none()
+    balance = conn.execute(_DEBIT, {"w_id": wallet_id, "amount": amount}).scalar_one_or_none()
     if balance is None:
         raise ApiError(422, "insufficient_funds", "Le solde du porte-monnaie est insuffisant.")
     return int(balance)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
 from central.clock import business_day, day_bounds, fmt_instant, now, parse_instant
 from central.errors import validation
@@ -31,34 +31,37 @@ from central.models import (
     wallets,
 )
 
+# Built once: the card look-up is the commonest call of a till.
+_CARD_VIEW = (
+    select(
+        cards.c.id,
+        cards.c.card_number,
+        cards.c.dossier_number,
+        cards.c.status,
+        cards.c.first_name,
+        cards.c.last_name,
+        wallets.c.wallet_code,
+        wallets.c.balance_cents,
+        wallets.c.valid_from,
+        wallets.c.valid_to,
+        wallet_types.c.label,
+    )
+    .select_from(
+        cards.outerjoin(wallets, wallets.c.card_id == cards.c.id).outerjoin(
+            wallet_types, wallet_types.c.code == wallets.c.wallet_code
+        )
+    )
+    .where(cards.c.card_number == bindparam("card_number"))
+    .order_by(wallets.c.id)
+)
+
 
 def card_view(
     conn: Connection, card_number: str, partner: Partner | None, *, with_private: bool = False
 ) -> dict[str, Any] | None:
     """GET /v1/cards/{n}: holder, status and wallets; `usable` judged for `partner` today (for
     the beneficiary, `partner` is None and `usable` ignores which partners accept the wallet)."""
-    rows = conn.execute(
-        select(
-            cards.c.id,
-            cards.c.card_number,
-            cards.c.dossier_number,
-            cards.c.status,
-            cards.c.first_name,
-            cards.c.last_name,
-            wallets.c.wallet_code,
-            wallets.c.balance_cents,
-            wallets.c.valid_from,
-            wallets.c.valid_to,
-            wallet_types.c.label,
-        )
-        .select_from(
-            cards.outerjoin(wallets, wallets.c.card_id == cards.c.id).outerjoin(
-                wallet_types, wallet_types.c.code == wallets.c.wallet_code
-            )
-        )
-        .where(cards.c.card_number == card_number)
-        .order_by(wallets.c.id)
-    ).all()
+    rows = conn.execute(_CARD_VIEW, {"card_number": card_number}).all()
     if not rows:
         return None
     first = rows[0]
