@@ -99,10 +99,10 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read transaction (rolled back at the end: it changes nothing).
+        """A connection for reads: autocommit on PostgreSQL, a rolled-back transaction on SQLite.
 
-        On PostgreSQL the reads run in autocommit: under READ COMMITTED every statement takes its
-        own snapshot anyway, so BEGIN and ROLLBACK were two round trips bought for nothing.
+        Under READ COMMITTED every statement takes its own snapshot anyway, so BEGIN and ROLLBACK
+        would be two round trips bought for nothing.
         """
         with self.engine.connect() as conn:
             if self.is_postgres:
@@ -110,7 +110,8 @@ class Database:
             try:
                 yield conn
             finally:
-                conn.rollback()
+                if self.is_sqlite:
+                    conn.rollback()
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

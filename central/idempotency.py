@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, bindparam, delete, func, insert, select
+from sqlalchemy import BigInteger, Connection, bindparam, delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from central.clock import now
@@ -49,15 +49,41 @@ _LOOKUP = select(
     idempotency_keys.c.status_code,
     idempotency_keys.c.response_body,
 ).where(idempotency_keys.c.scope == bindparam("scope"), idempotency_keys.c.key == bindparam("key"))
-
-
 _INSERT = insert(idempotency_keys)
 _LOCK = select(func.pg_advisory_xact_lock(bindparam("lock", type_=BigInteger)))
-_TRY_LOCK = select(func.pg_try_advisory_xact_lock(bindparam("lock", type_=BigInteger)))
 
 
-def _lookup(conn: Connection, scope: str, key: str, req_hash: str) -> Outcome | None:
-    row = conn.execute(_LOOKUP, {"scope": scope, "key": key}).first()
+_TRY_LOCK_AND_READ = text(
+    "SELECT pg_try_advisory_xact_lock(:lock) AS ok, k.request_hash, k.status_code,"
+    " k.response_body FROM (SELECT 1) AS one"
+    " LEFT JOIN idempotency_keys AS k ON k.scope = :scope AND k.key = :key"
+)
+
+
+def _claim(conn: Connection, scope: str, key: str, *, postgres: bool, wait: bool) -> Any:
+    """Take the key's lock (PostgreSQL) and read what is stored under it, in one round trip."""
+    if not postgres:
+        return conn.execute(_LOOKUP, {"scope": scope, "key": key}).first()
+    lock = _lock_id(scope, key)
+    if wait:
+        conn.execute(_LOCK, {"lock": lock})
+        return conn.execute(_LOOKUP, {"scope": scope, "key": key}).first()
+    # One round trip. The row may be read just before the lock is taken, so a request finishing
+    # in between goes unseen here; then its committed key row makes our own insert fail, and the
+    # whole transaction is rolled back and retried (see `run`), which replays it.
+    row = conn.execute(_TRY_LOCK_AND_READ, {"lock": lock, "scope": scope, "key": key}).first()
+    if row is not None and not row.ok:
+        raise ApiError(
+            409,
+            "idempotency_in_progress",
+            "Une requête avec cette clé est en cours : réessayez dans un instant.",
+        )
+    if row is None or row.request_hash is None:
+        return None
+    return row
+
+
+def _check(row: Any, req_hash: str) -> Outcome | None:
     if row is None:
         return None
     if row.request_hash != req_hash:
@@ -78,35 +104,31 @@ def run(
     operation: Callable[[Connection], tuple[int, dict[str, Any]]],
     wait: bool = False,
     store_refusals: bool = True,
+    begin: Callable[[Connection], str] | None = None,
 ) -> Outcome:
     """Run `operation` once for (scope, key); a repeat gets the stored outcome.
 
     `operation` returns (status, body) or raises ApiError before writing anything; refusals are
     stored too (the same request gets the same answer). Raises ApiError for a conflict or a
-    request in progress (those are not stored).
+    request in progress (those are not stored). `begin(conn)`, when given, runs first in the same
+    transaction (authentication, checking the key's format) and returns the scope.
     """
     key = key.lower()
     for attempt in range(5):
         try:
             with db.write() as conn:
-                if db.is_postgres:
-                    lock = _lock_id(scope, key)
-                    if wait:
-                        conn.execute(_LOCK, {"lock": lock})
-                    elif not conn.execute(_TRY_LOCK, {"lock": lock}).scalar():
-                        raise ApiError(
-                            409,
-                            "idempotency_in_progress",
-                            "Une requête avec cette clé est en cours : réessayez dans un instant.",
-                        )
-                stored = _lookup(conn, scope, key, req_hash)
+                if begin is not None:
+                    scope = begin(conn)
+                row = _claim(conn, scope, key, postgres=db.is_postgres, wait=wait)
+                stored = _check(row, req_hash)
                 if stored is not None:
                     return stored
                 try:
                     status, body = operation(conn)
                     raw = dumps(body)
                 except ApiError as err:
-                    if not store_refusals:
+                    # A malformed request (400) is not stored: once fixed, it may be sent again.
+                    if not store_refusals or err.status == 400:
                         raise
                     status, raw = err.status, dumps(err.body())
                 conn.execute(
@@ -122,8 +144,9 @@ def run(
                 )
                 return Outcome(status, raw, False)
         except IntegrityError:
-            # A random transaction or ticket number collided (rare): the whole transaction was
-            # rolled back, try again with fresh numbers.
+            # A random transaction or ticket number collided (rare), or a concurrent request
+            # stored this key first: the whole transaction was rolled back; try again (fresh
+            # numbers, or a replay of the stored response).
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")

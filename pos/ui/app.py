@@ -62,6 +62,20 @@ def install_language(app: Any, lang: str, data_dir: Path) -> Any:
     return i18n.install(app, lang, data_dir / "cache")
 
 
+def _quit_on_signals(app: Any) -> None:
+    """SIGTERM / Ctrl+C close the windows normally, so the demo service and its folder go too."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.quit())
+    # Python runs signal handlers only between bytecodes: wake the interpreter now and then.
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(300)
+
+
 def run(args: Any) -> int:
     """Open the windows; returns the exit code."""
     started = time.monotonic()
@@ -90,11 +104,13 @@ def run(args: Any) -> int:
 
     launcher = Launcher(services, app)
     launcher.start()
+    _quit_on_signals(app)
     log.info("windows ready in %.2f s", time.monotonic() - started)
     try:
         return int(app.exec())
     finally:
         services.runner.shutdown()
+        services.settings.flush()
         try:
             terminal.close()
         finally:

@@ -123,6 +123,7 @@ class DemoCentral:
         pin.set(DEMO_PIN)
 
     def stop(self) -> None:
+        log.info("stopping the demo central service")
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -130,3 +131,4 @@ class DemoCentral:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         shutil.rmtree(self.root, ignore_errors=True)
+        log.info("demo data removed")

@@ -216,6 +216,8 @@ class ManagerPanel(QWidget):
         rec_layout.addWidget(self.differences)
         fu_box = QGroupBox(self.tr("Opérations refusées à la synchronisation (à régler)"))
         QVBoxLayout(fu_box).addWidget(self.follow_ups)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
         grid.addWidget(rec_box, 1, 0, 1, 2)
         grid.addWidget(fu_box, 1, 2)
         layout = QVBoxLayout(self)

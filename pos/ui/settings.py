@@ -96,6 +96,11 @@ class Settings:
         # QSettings writes back on its own (and at exit): no disk wait on the GUI thread here.
         self._qs.setValue(setting.key, setting.type(value))
 
+    def flush(self) -> None:
+        """Write both files now (at exit, before the demo's folder is removed)."""
+        self._qs.sync()
+        self.state.sync()
+
     def receipts_dir(self) -> Path:
         configured = self.get(RECEIPTS_DIR)
         return Path(configured) if configured else self.data_dir / "receipts"

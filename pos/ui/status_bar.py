@@ -60,7 +60,7 @@ class StatusBar(QFrame):
             label.setMinimumWidth(60)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
-        layout.setSpacing(28)
+        layout.setSpacing(18)
         layout.addWidget(self.state)
         layout.addWidget(self.queue, 3)
         layout.addWidget(self.window, 3)
@@ -100,7 +100,7 @@ class StatusBar(QFrame):
         since = getattr(status, "oldest_queued_at", None)
         if queued:
             self.queue.setText(
-                self.tr("{count} opération(s) en attente depuis {since}").format(
+                self.tr("{count} en attente depuis {since}").format(
                     count=queued, since=local_time(since)
                 )
             )
@@ -139,7 +139,7 @@ class StatusBar(QFrame):
             return
         left = self._window_deadline - time.monotonic()
         self.window.setText(
-            self.tr("Fenêtre hors ligne : {left} restantes").format(left=duration(left))
+            self.tr("Hors ligne possible encore {left}").format(left=duration(left))
         )
         self.window.show()
 

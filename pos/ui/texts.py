@@ -47,8 +47,6 @@ def wallet_reason(reason: str | None) -> str:
     """Why a wallet cannot be used here (the API gives a free text or a code)."""
     if not reason:
         return QCoreApplication.translate("Texts", "Non utilisable ici")
-    if reason in messages.ALL_MESSAGES:
-        return refusal(reason)
     known = {
         "not_accepted": QCoreApplication.translate("Texts", "Non accepté par ce partenaire"),
         "not_yet_valid": QCoreApplication.translate("Texts", "Pas encore valable"),
@@ -56,7 +54,11 @@ def wallet_reason(reason: str | None) -> str:
         "card_not_active": QCoreApplication.translate("Texts", "Carte non active"),
         "empty": QCoreApplication.translate("Texts", "Solde nul"),
     }
-    return known.get(reason, reason)
+    if reason in known:  # the service's wallet reason codes, in a wallet's words
+        return known[reason]
+    if reason in messages.ALL_MESSAGES:
+        return refusal(reason)
+    return QCoreApplication.translate("messages", reason)
 
 
 def voucher_status(status: Any) -> str:

@@ -675,8 +675,12 @@
         <translation>Offline</translation>
     </message>
     <message>
-        <source>{count} opération(s) en attente depuis {since}</source>
-        <translation>{count} operation(s) waiting since {since}</translation>
+        <source>{count} en attente depuis {since}</source>
+        <translation>{count} waiting since {since}</translation>
+    </message>
+    <message>
+        <source>Hors ligne possible encore {left}</source>
+        <translation>Offline allowed for {left} more</translation>
     </message>
     <message>
         <source>Aucune opération en attente</source>
@@ -693,10 +697,6 @@
     <message>
         <source>Horloge décalée de {minutes} min avec le service central</source>
         <translation>Clock {minutes} min off the central service</translation>
-    </message>
-    <message>
-        <source>Fenêtre hors ligne : {left} restantes</source>
-        <translation>Offline window: {left} left</translation>
     </message>
 </context>
 <context>

@@ -45,3 +45,30 @@ def balance(client: httpx.Client, card: str, wallet: str) -> int:
     resp = client.get(f"/v1/cards/{card}")
     assert resp.status_code == 200, resp.text
     return next(w["balance_cents"] for w in resp.json()["wallets"] if w["code"] == wallet)
+
+
+def sql(central: CentralProcess, statement: str, **params: object) -> list[tuple]:
+    """Run one SQL statement on the service's own database (to set a scene or look inside)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from central.db import normalize_url
+
+    engine = create_engine(normalize_url(central.database_url), poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(statement), params)
+            return [tuple(r) for r in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def beneficiary(base: str, dossier: str) -> httpx.Client:
+    resp = httpx.post(
+        base + "/v1/beneficiary/session",
+        json={"dossier_number": dossier, "password": f"Demo-{dossier}"},
+    )
+    assert resp.status_code == 200, resp.text
+    return httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {resp.json()['token']}"}, timeout=30
+    )

@@ -52,8 +52,10 @@ def test_offline_payment_is_queued_and_sent_when_the_service_is_back(tmp_path, q
             qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.RESULT, timeout=5000)
             assert counter.result.title.text() == "Accepté hors ligne"
             assert "mise en attente" in counter.result.detail.text()
-            qtbot.waitUntil(lambda: "1 opération(s) en attente" in bar.queue.text(), timeout=8000)
-            assert bar.window.isVisible() and "Fenêtre hors ligne" in bar.window.text()
+            qtbot.waitUntil(
+                lambda: bar.queue.text().startswith("1 en attente depuis"), timeout=8000
+            )
+            assert bar.window.isVisible() and "Hors ligne possible encore" in bar.window.text()
             shot(w, "11-offline-paid")
 
             central.start()

@@ -110,8 +110,8 @@ def test_state_line_shows_offline_queue_and_countdown(qtbot):
     )
     bar.show_status.flush()
     assert bar.state.text().endswith("Hors ligne") and bar.property("state") == "offline"
-    assert bar.queue.text().startswith("3 opération(s) en attente depuis ")
-    assert bar.window.text().startswith("Fenêtre hors ligne : 70 h 59 min")
+    assert bar.queue.text().startswith("3 en attente depuis ")
+    assert bar.window.text().startswith("Hors ligne possible encore 70 h 59 min")
     assert bar.drift.text() == "Horloge décalée de 3 min avec le service central"
     shot(bar, "parts-state-line-offline")
 
