@@ -211,4 +211,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    # Skip interpreter teardown: PySide6 objects collected at exit can abort the process, which
+    # would hide the figures' exit code.
+    os._exit(code)

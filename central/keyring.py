@@ -13,7 +13,7 @@ from central import qrtoken
 from central.clock import now
 from central.models import signing_keys
 
-RELOAD_SECONDS = 30.0
+RELOAD_SECONDS = 2.0
 
 
 def add_key(conn: Connection) -> str:
@@ -64,7 +64,9 @@ class KeyRing:
                     self._load()
 
     def jwks(self) -> list[dict[str, Any]]:
-        self._fresh()
+        """Every valid public key, read afresh: a terminal must see a rotated key at once."""
+        with self._lock:
+            self._load()
         return list(self._jwks)
 
     def sign(self, claims: dict[str, Any]) -> str:

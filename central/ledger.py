@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, Date, Row, Select, and_, bindparam, insert, select, update
 
 from central import qrtoken
 from central.clock import business_day, fmt_instant, now
@@ -379,23 +379,34 @@ def pay(
     return _record_payment(conn, caller, body, judged, balance, row.id)
 
 
+_DEBIT_IF_PAYABLE = (
+    update(wallets)
+    .where(
+        wallets.c.card_id == cards.c.id,
+        cards.c.card_number == bindparam("p_card_number"),
+        cards.c.status == "active",
+        wallets.c.wallet_code == bindparam("p_wallet_code"),
+        wallets.c.valid_from <= bindparam("p_day", type_=Date),
+        wallets.c.valid_to >= bindparam("p_day", type_=Date),
+        wallets.c.balance_cents >= bindparam("p_amount"),
+    )
+    .values(balance_cents=wallets.c.balance_cents - bindparam("p_amount"))
+    .returning(wallets.c.balance_cents, wallets.c.card_id)
+)
+
+
 def _debit_if_payable(
     conn: Connection, card_number: str, wallet_code: str, amount: int, day: date
 ) -> tuple[int, int] | None:
     """Debit when the card is active, the wallet valid on `day` and funded: (balance, card id)."""
     row = conn.execute(
-        update(wallets)
-        .where(
-            wallets.c.card_id == cards.c.id,
-            cards.c.card_number == card_number,
-            cards.c.status == "active",
-            wallets.c.wallet_code == wallet_code,
-            wallets.c.valid_from <= day,
-            wallets.c.valid_to >= day,
-            wallets.c.balance_cents >= amount,
-        )
-        .values(balance_cents=wallets.c.balance_cents - amount)
-        .returning(wallets.c.balance_cents, wallets.c.card_id)
+        _DEBIT_IF_PAYABLE,
+        {
+            "p_card_number": card_number,
+            "p_wallet_code": wallet_code,
+            "p_amount": amount,
+            "p_day": day,
+        },
     ).first()
     return None if row is None else (int(row[0]), int(row[1]))
 

@@ -12,6 +12,7 @@ import logging
 import os
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ log = logging.getLogger("pos.sync")
 
 BATCH_SIZE = 500
 DRIFT_WARNING_S = 120.0
+CONTACT_WRITE_EVERY_S = 5.0
 
 
 @dataclass
@@ -114,6 +116,8 @@ class SyncEngine:
         self.client = client
         self.emit = emit
         self._lock = threading.Lock()
+        self._contact_written = -1e9
+        self._drift_written = 0.0
 
     def queue_size(self) -> int:
         return int(
@@ -238,11 +242,21 @@ class SyncEngine:
         return stop
 
     def _record_contact(self, api: ApiClient) -> None:
-        now = to_rfc3339(utc_now())
-        self.store.set_state("last_contact_at", now)
-        if api.clock is not None:
-            drift = round(api.clock.drift_seconds, 1)
-            self.store.set_state("clock_drift_seconds", drift)
+        """Remember that the service answered (and its clock). Written at most every few
+        seconds: each write is an fsync, and a payment contacts the service twice."""
+        moment = time.monotonic()
+        drift = round(api.clock.drift_seconds, 1) if api.clock is not None else None
+        if moment - self._contact_written < CONTACT_WRITE_EVERY_S and (
+            drift is None or abs(drift - self._drift_written) < 1.0
+        ):
+            return
+        with self.store.transaction():
+            self.store.set_state("last_contact_at", to_rfc3339(utc_now()))
+            if drift is not None:
+                self.store.set_state("clock_drift_seconds", drift)
+        self._contact_written = moment
+        if drift is not None:
+            self._drift_written = drift
             if abs(drift) > DRIFT_WARNING_S:
                 log.warning("horloge décalée de %.0f s par rapport au service central", drift)
 

@@ -6,7 +6,8 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from support.api import Terminal, new_key
+import pytest
+from support.api import Terminal, assert_problem, new_key
 
 STEPHANE = "23166622"
 
@@ -54,3 +55,25 @@ def test_the_same_key_sent_twenty_times_at_once_debits_once(e305: Terminal) -> N
     assert created and all(body == created[0] for body in created)
     assert set(busy) <= {"idempotency_in_progress"}
     assert e305.balance(STEPHANE, "MANUEQUIP") == before - 500
+
+
+def test_a_repeat_while_the_first_is_in_progress_is_409(backend, central, e305: Terminal) -> None:
+    """PostgreSQL only: there a request holds an advisory lock on its key while it runs, and a
+    repeat that cannot take it is told to retry. SQLite serialises writes: a repeat just waits."""
+    if backend != "postgres":
+        pytest.skip("SQLite serialises writes: a repeat waits and is replayed (tested above)")
+    import psycopg
+
+    from central.idempotency import _lock_id
+
+    key = new_key()
+    with psycopg.connect(central.database_url, autocommit=True) as conn:
+        (partner_id,) = conn.execute("SELECT id FROM partners WHERE code = 'E305'").fetchone()
+        # Play the first request, still in progress: hold the lock its key maps to.
+        conn.execute("SELECT pg_advisory_lock(%s)", (_lock_id(f"p:{partner_id}", key),))
+        before = e305.balance(STEPHANE, "MANUEQUIP")
+        busy = e305.pay(STEPHANE, "MANUEQUIP", 100, key=key)
+        assert_problem(busy, 409, "idempotency_in_progress")
+        assert e305.balance(STEPHANE, "MANUEQUIP") == before
+    # Once the first is over, the same key goes through.
+    assert e305.pay(STEPHANE, "MANUEQUIP", 100, key=key).status_code == 201

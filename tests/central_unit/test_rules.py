@@ -4,6 +4,7 @@ limiter, voucher expiry, the request log, the schema's migrations and the printa
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import httpx
@@ -172,3 +173,44 @@ def test_voucher_codes_decode_back(central):
         other.get(f"/v1/beneficiary/prepayments/{made['ticket_number']}/voucher.pdf").status_code
         == 404
     )
+
+
+def test_keys_rotate_adds_a_signing_key_and_old_tokens_still_verify(central, tmp_path):
+    from support.central_server import run_central_cli
+
+    holder = beneficiary(central.url, "3116961")
+    old_qr = holder.post("/v1/beneficiary/qr").json()["qr_token"]
+    old_kids = [k["kid"] for k in httpx.get(central.url + "/v1/keys").json()["keys"]]
+    done = run_central_cli(
+        ["keys", "rotate", "--database", central.database_url], data_dir=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    keys = httpx.get(central.url + "/v1/keys").json()["keys"]
+    assert len(keys) == len(old_kids) + 1
+    new_kid = next(k["kid"] for k in keys if k["kid"] not in old_kids)
+    assert all(k["kty"] == "OKP" and k["crv"] == "Ed25519" and k["alg"] == "EdDSA" for k in keys)
+    # Old QR codes verify with the published keys, and new ones are signed with the new key.
+    from central import qrtoken
+
+    assert qrtoken.verify(old_qr.removeprefix("HDF1:"), keys, at=time.time())["card"] == "23166622"
+    deadline = time.time() + 10
+    while True:
+        new_qr = holder.post("/v1/beneficiary/qr").json()["qr_token"].removeprefix("HDF1:")
+        header = json.loads(qrtoken.b64url_decode(new_qr.split(".")[0]))
+        if header["kid"] == new_kid or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    assert header["kid"] == new_kid
+    till = enrol(central.url, "E305")
+    paid = till.post(
+        "/v1/payments",
+        json={
+            "card_number": "23166622",
+            "wallet_code": "PREMIEREQUIP",
+            "amount_cents": 1,
+            "entry_mode": "qr",
+            "qr_token": old_qr,
+        },
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert paid.status_code == 201, paid.text

@@ -148,3 +148,27 @@ def test_task_callbacks_and_core_events_arrive_on_the_gui_thread(qtbot, qapp):
     qtbot.waitUntil(lambda: bool(errors), timeout=2000)
     assert isinstance(errors[0], ZeroDivisionError)
     runner.shutdown(wait=True)
+
+
+def test_the_qt_binding_keeps_none_and_bools_alive(qapp):
+    """PySide6 6.12.0 on Python 3.11 lost a reference to None at each slot call and each
+    processEvents(): a counter left open all day aborted with "deallocating None"."""
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+    from PySide6.QtWidgets import QPushButton
+
+    class Source(QObject):
+        value = Signal(object)
+
+    source = Source()
+    source.value.connect(lambda v: None)
+    button = QPushButton()
+    button.clicked.connect(lambda *a: None)
+    before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(500):
+        qapp.processEvents()
+        button.click()
+        source.value.emit(7)
+    after = sys.getrefcount(None), sys.getrefcount(True)
+    assert after[0] >= before[0] - 5 and after[1] >= before[1] - 5, (before, after)
