@@ -23,6 +23,8 @@ def _configure_logging(level: str) -> None:
         stream=sys.stderr,
         force=True,
     )
+    # Alembic announces every plugin at INFO: keep the service's log to one line per request.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _prepare(url: str | None, *, demo: bool) -> str:

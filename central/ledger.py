@@ -145,6 +145,7 @@ class _TxnValues:
 
     id: str
     number: str
+    occurred_at: datetime
 
     def __init__(self, **values: Any) -> None:
         self.__dict__.update(values)
@@ -700,6 +701,36 @@ def _order_checks(
     return partner, row
 
 
+def _extranet_debit(
+    conn: Connection,
+    caller: BeneficiaryCaller,
+    body: dict[str, Any],
+    partner: Partner,
+    row: Any,
+    kind: str,
+    ticket: str | None,
+) -> _TxnValues:
+    """Debit the beneficiary's wallet and write the ledger row, in the caller's transaction."""
+    amount = body["amount_cents"]
+    balance = _debit(conn, row.wallet_id, amount)
+    at = now()
+    return _insert_transaction(
+        conn,
+        kind=kind,
+        card_id=caller.card_id,
+        card_number=caller.card_number,
+        wallet_code=body["wallet_code"],
+        amount_cents=amount,
+        delta_cents=-amount,
+        balance_after_cents=balance,
+        occurred_at=at,
+        recorded_at=at,
+        partner_id=partner.id,
+        channel="extranet",
+        voucher_ticket=ticket,
+    )
+
+
 def voucher_claims(v: Any, iat: int) -> dict[str, Any]:
     return {
         "ticket": v.ticket_number,
@@ -729,24 +760,9 @@ def prepay(
         conn, types=types, caller=caller, body=body, accepts="accepts_prepayment"
     )
     amount = body["amount_cents"]
-    balance = _debit(conn, row.wallet_id, amount)
-    at = now()
     ticket = new_ticket_number()
-    txn = _insert_transaction(
-        conn,
-        kind="prepayment",
-        card_id=caller.card_id,
-        card_number=caller.card_number,
-        wallet_code=body["wallet_code"],
-        amount_cents=amount,
-        delta_cents=-amount,
-        balance_after_cents=balance,
-        occurred_at=at,
-        recorded_at=at,
-        partner_id=partner.id,
-        channel="extranet",
-        voucher_ticket=ticket,
-    )
+    txn = _extranet_debit(conn, caller, body, partner, row, "prepayment", ticket)
+    at = txn.occurred_at
     conn.execute(
         insert(vouchers).values(
             ticket_number=ticket,
@@ -819,23 +835,7 @@ def pay_online(
     partner, row = _order_checks(
         conn, types=types, caller=caller, body=body, accepts="accepts_online_payment"
     )
-    amount = body["amount_cents"]
-    balance = _debit(conn, row.wallet_id, amount)
-    at = now()
-    txn = _insert_transaction(
-        conn,
-        kind="online_payment",
-        card_id=caller.card_id,
-        card_number=caller.card_number,
-        wallet_code=body["wallet_code"],
-        amount_cents=amount,
-        delta_cents=-amount,
-        balance_after_cents=balance,
-        occurred_at=at,
-        recorded_at=at,
-        partner_id=partner.id,
-        channel="extranet",
-    )
+    txn = _extranet_debit(conn, caller, body, partner, row, "online_payment", None)
     return 201, transaction_body(txn, partner.code)
 
 

@@ -115,8 +115,14 @@ def test_each_request_logs_one_line_with_its_id_and_no_holder_name(central):
     resp = till.get("/v1/cards/23166622", headers={"X-Request-ID": "test-req-42"})
     assert resp.json()["holder"]["last_name"] == "MARTIN"
     assert resp.headers["X-Request-ID"] == "test-req-42"
-    lines = [json.loads(x) for x in central.log_tail(200_000).splitlines() if x.startswith("{")]
-    mine = [x for x in lines if x.get("request_id") == "test-req-42"]
+    # The line is written once the response is sent: give the service a moment to write it.
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [json.loads(x) for x in central.log_tail(200_000).splitlines() if x.startswith("{")]
+        mine = [x for x in lines if x.get("request_id") == "test-req-42"]
+        if mine or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert len(mine) == 1
     assert mine[0]["path"] == "/v1/cards/23166622" and mine[0]["status"] == 200
     assert mine[0]["partner"] == "L212"
