@@ -32,6 +32,7 @@ from pos.scanner.decoders import (  # noqa: E402
     DecoderUnavailable,
     make_decoder,
 )
+from pos.scanner.live import LiveScanner  # noqa: E402
 
 
 def default_dir() -> Path:
@@ -44,6 +45,20 @@ def default_dir() -> Path:
 
 
 FIT_720P = (1280, 720)
+
+
+class LiveFrame:
+    """What live scanning spends on one frame: the first pass plus one fallback in turn (no
+    region of interest: the photos are unrelated)."""
+
+    name = "live"
+
+    def __init__(self) -> None:
+        self.scanner = LiveScanner(interval_ms=0)
+
+    def decode(self, gray: np.ndarray) -> list[Code]:
+        self.scanner._roi = None
+        return self.scanner.decode(gray)
 
 
 def fit_scale(width: int, height: int, box: tuple[int, int]) -> float:
@@ -74,7 +89,12 @@ def run(folder: Path, sizes: list[str], names: list[str], out: Path | None, limi
     decoders: dict[str, Decoder] = {}
     for name in names:
         try:
-            decoders[name] = DecoderChain() if name == "chain" else make_decoder(name)
+            if name == "chain":
+                decoders[name] = DecoderChain()
+            elif name == "live":
+                decoders[name] = LiveFrame()
+            else:
+                decoders[name] = make_decoder(name)
         except DecoderUnavailable as exc:
             print(f"skipped: {exc}")
     dump: dict[str, object] = {}
@@ -141,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dir", nargs="?", type=Path, default=None)
     ap.add_argument("--sizes", default="720p,full", help="comma list of 720p, full")
-    ap.add_argument("--decoders", default=",".join([*DECODER_NAMES, "chain"]))
+    ap.add_argument("--decoders", default=",".join([*DECODER_NAMES, "chain", "live"]))
     ap.add_argument("--json", type=Path, help="write the per-image results there")
     ap.add_argument("--limit", type=int, default=0, help="only the first N images")
     args = ap.parse_args(argv)

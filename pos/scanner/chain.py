@@ -98,8 +98,16 @@ class DecoderChain:
             raise DecoderUnavailable(self.name, "aucune bibliothèque de décodage installée")
         self._clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
 
-    def decode(self, gray: np.ndarray, *, passes: Sequence[int] | None = None) -> list[Code]:
-        """All the passes as measured, or only those whose indexes are given (live scanning)."""
+    def decode(
+        self,
+        gray: np.ndarray,
+        *,
+        passes: Sequence[int] | None = None,
+        max_crops: int | None = None,
+    ) -> list[Code]:
+        """All the passes as measured, or only those whose indexes are given, and at most
+        `max_crops` close-ups (live scanning keeps each frame within its budget)."""
+        max_crops = self.max_crops if max_crops is None else max_crops
         img = as_gray(gray)
         if img is None:
             return []
@@ -117,7 +125,7 @@ class DecoderChain:
             _add(found, codes)
             unread.extend(failed)
             for spot in unread:
-                if len(tried) < self.max_crops and not any(_overlap(spot, t) for t in tried):
+                if len(tried) < max_crops and not any(_overlap(spot, t) for t in tried):
                     tried.append(spot)
                     _add(found, self._close_up(img, spot))
             unread = [u for u in unread if not any(_overlap(u, c) for c in found)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+import cv2
 import numpy as np
 
 from pos.scanner.codes import Code, Symbology, quad_from_points
@@ -52,28 +53,25 @@ def as_gray(frame: object) -> np.ndarray | None:
     if not isinstance(frame, np.ndarray) or frame.size == 0:
         return None
     img = frame
-    if img.ndim == 3:
-        channels = img.shape[2]
-        if channels == 1:
-            img = img[:, :, 0]
-        elif channels in (3, 4):
-            img = img[:, :, :3].astype(np.float32, copy=False) @ np.array(
-                [0.114, 0.587, 0.299], dtype=np.float32
-            )  # BGR weights, like cv2.COLOR_BGR2GRAY
-        else:
-            return None
-    elif img.ndim != 2:
+    if img.ndim == 3 and img.shape[2] == 1:
+        img = img[:, :, 0]
+    if not (img.ndim == 2 or (img.ndim == 3 and img.shape[2] in (3, 4))):
         return None
-    if min(img.shape) < MIN_SIDE:
+    if min(img.shape[:2]) < MIN_SIDE:
         return None
+    if max(img.shape[:2]) > MAX_SIDE:
+        step = -(-max(img.shape[:2]) // MAX_SIDE)
+        img = img[::step, ::step]
     if img.dtype != np.uint8:
         converted = _to_uint8(img)
         if converted is None:
             return None
         img = converted
-    if max(img.shape) > MAX_SIDE:
-        step = -(-max(img.shape) // MAX_SIDE)
-        img = img[::step, ::step]
+    if img.ndim == 3:
+        img = cv2.cvtColor(
+            np.ascontiguousarray(img),
+            cv2.COLOR_BGR2GRAY if img.shape[2] == 3 else cv2.COLOR_BGRA2GRAY,
+        )
     return np.ascontiguousarray(img)
 
 
@@ -85,6 +83,7 @@ def _to_uint8(img: np.ndarray) -> np.ndarray | None:
     data = img.astype(np.float64)
     if not np.isfinite(data).all():
         data = np.nan_to_num(data, nan=0.0, posinf=0.0, neginf=0.0)
+    data = np.clip(data, -1e300, 1e300)  # so that max - min cannot overflow
     if np.issubdtype(img.dtype, np.floating) and data.min() >= 0.0 and data.max() <= 1.0:
         data = data * 255.0  # the usual float convention: 0..1
     elif data.min() < 0.0 or data.max() > 255.0:

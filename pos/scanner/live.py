@@ -22,6 +22,9 @@ from pos.scanner.codes import Code
 from pos.scanner.decoders import as_gray
 from pos.scanner.sources import FrameSource
 
+# Close-ups of located but unread symbols a live frame may spend (the next frame tries again).
+LIVE_CROPS = 3
+
 
 @dataclass(frozen=True)
 class Seen:
@@ -109,7 +112,7 @@ class LiveScanner:
         if fallbacks > 0:
             passes = (0, 1 + self._fallback % fallbacks)
             self._fallback += 1
-        codes = self.chain.decode(gray, passes=passes)
+        codes = self.chain.decode(gray, passes=passes, max_crops=LIVE_CROPS)
         self._remember(codes, gray.shape)
         return codes
 

@@ -196,8 +196,10 @@ class CaptureSource(FrameSource):
                 if self.is_file:
                     return
                 failures += 1  # cameras drop a frame now and then; give up after a second
-                if failures > 30 or self._stop.wait(0.033):
+                if failures > 30:
                     raise SourceError("la caméra ne donne plus d'images")
+                if self._stop.wait(0.033):
+                    return  # asked to stop: not an error
                 continue
             failures = 0
             if period:

@@ -60,3 +60,10 @@ def test_non_contiguous_view_is_read() -> None:
     wide = np.repeat(frame, 2, axis=1)[:, ::2]  # a strided view, as a crop or a slice gives
     assert not wide.flags["C_CONTIGUOUS"]
     assert [c.text for c in CHAIN.decode(wide)] == [pl.CARD_TOKEN_TEXT]
+
+
+def test_extreme_float_values_are_quietly_normalised() -> None:
+    extreme = np.array([[1e308, -1e308, np.inf, np.nan] * 8] * 32)
+    with np.errstate(all="raise"):
+        gray = as_gray(extreme)
+    assert gray is not None and gray.dtype == np.uint8 and gray.max() == 255

@@ -163,3 +163,33 @@ def test_deduplicator_forgets_old_codes() -> None:
     d = Deduplicator(2.0)
     assert d.fresh("a", 0.0) and not d.fresh("a", 1.9) and not d.fresh("a", 3.8)
     assert d.fresh("a", 6.0) and d.fresh("b", 6.0)
+
+
+def test_ip_camera_url(counter_mjpg: Path) -> None:
+    """An IP camera is a URL: here the MJPG video served over HTTP on a free loopback port."""
+    import functools
+    import http.server
+
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(counter_mjpg.parent)
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{counter_mjpg.name}"
+        source = open_source(url)
+        assert isinstance(source, CaptureSource) and not source.is_file
+        texts: set[str] = set()
+        scanner = LiveScanner(interval_ms=0, repeat_after_s=0)
+        with source:
+            assert source.info.granted[:2] == VIDEO_SIZE
+            assert source.info.requested == (1280, 720, 30.0)  # asked; a stream gives its own
+            while (frame := source.latest(timeout=3)) is not None:
+                texts.update(c.text for c in scanner.decode(frame.image))
+        assert source.frames_read == len(list(iter_frames(counter_mjpg)))
+        assert texts <= {pl.CARD_TOKEN_TEXT, pl.TICKET}
+        # A camera stream that stops is an error to show, unlike the end of a file.
+        assert source.error is not None and "ne donne plus d'images" in source.error
+    finally:
+        server.shutdown()
+        server.server_close()
