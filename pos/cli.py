@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pos.domain import PARIS, business_day, kind_label
+from pos.messages import wallet_reason_message
 from pos.money import format_amount
 from pos.terminal import (
     CardView,
@@ -201,7 +202,9 @@ def _print_card(view: CardView) -> None:
         _out(f"Paiement impossible : {view.reason}")
     for wallet in view.wallets:
         validity = f"jusqu'au {wallet.valid_to:%d/%m/%Y}" if wallet.valid_to else ""
-        usable = "utilisable" if wallet.usable else f"non utilisable : {wallet.reason}"
+        usable = "utilisable"
+        if not wallet.usable:
+            usable = f"non utilisable : {wallet_reason_message(wallet.reason)}"
         _out(
             f"  {wallet.label} ({wallet.code}) : {format_amount(wallet.balance_cents)} "
             f"{validity} — {usable}"

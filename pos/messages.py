@@ -71,9 +71,26 @@ LOCAL_MESSAGES: dict[str, str] = {
 
 ALL_MESSAGES = {**API_MESSAGES, **LOCAL_MESSAGES}
 
+# Why a wallet cannot be debited here: the `reason` codes of a card's wallets (the service's and
+# the offline rules'), in a wallet's words.
+WALLET_REASONS: dict[str, str] = {
+    "not_accepted": "non accepté par ce partenaire",
+    "not_yet_valid": "pas encore valable",
+    "validity_ended": "validité dépassée",
+    "card_not_active": "carte non active",
+    "empty": "solde nul",
+}
+
 
 def refusal_message(code: str | None) -> str:
     """The French sentence for `code` (an API error code or one of the terminal's own)."""
     if code and code in ALL_MESSAGES:
         return ALL_MESSAGES[code]
     return f"Opération refusée ({code or 'raison inconnue'})."
+
+
+def wallet_reason_message(reason: str | None) -> str:
+    """Why a wallet is not usable here, in French; an unknown code or free text is kept as is."""
+    if not reason:
+        return "non utilisable ici"
+    return WALLET_REASONS.get(reason, reason)

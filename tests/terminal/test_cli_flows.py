@@ -67,6 +67,17 @@ def test_online_payment_prints_the_receipt(central, run_cli, tmp_path):
     assert code == 2 and "plus en attente" in err
 
 
+def test_lookup_says_in_words_why_a_wallet_is_not_usable_here(central, run_cli, tmp_path):
+    # LES PAGES accepts MANUEQUIP only: the PREMIEREQUIP wallet is listed with the reason in words.
+    data = _enroll(run_cli, central.url, tmp_path)
+    code, out, err = run_cli("--data-dir", data, "lookup", "23166622")
+    assert code == 0, err
+    line = next(li for li in out.splitlines() if "PREMIEREQUIP" in li)
+    assert "300,00 €" in line
+    assert "non utilisable : non accepté par ce partenaire" in line
+    assert "not_accepted" not in out
+
+
 def test_bad_input_is_a_refusal_and_changes_nothing(central, run_cli, tmp_path):
     data = _enroll(run_cli, central.url, tmp_path)
     cases = [
