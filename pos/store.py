@@ -76,6 +76,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX journal_day ON journal (day, type);
     CREATE INDEX journal_type ON journal (type);
     """,
+    # 2: the offline exposure of a card (what it took offline and the service had not received)
+    # is summed at every offline payment; a covering index keeps that sum off the table rows.
+    """
+    CREATE INDEX outbox_exposure ON outbox
+        (card_number, operation, state, wallet_code, occurred_at, amount_cents, idempotency_key);
+    DROP INDEX outbox_card;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -297,6 +297,7 @@ class DayReport:
     by_kind: dict[str, int]
     net_amount_cents: int
     follow_ups: list[FollowUp] = field(default_factory=list)
+    terminal_labels: dict[str, str] = field(default_factory=dict)  # terminal_id -> its label
 
 
 @dataclass(frozen=True)
@@ -1539,7 +1540,12 @@ class Terminal:
             by_kind=by_kind,
             net_amount_cents=net,
             follow_ups=follow_ups,
+            terminal_labels=self._terminal_labels(),
         )
+
+    def _terminal_labels(self) -> dict[str, str]:
+        terminal_id, label = self.terminal_id, settings.TERMINAL_LABEL.get(self.store)
+        return {terminal_id: label} if terminal_id and label else {}
 
     def statement(self, day: date) -> dict[str, Any]:
         """The central service's daily statement for this partner."""

@@ -47,6 +47,9 @@ def _table(headers: list[str], stretch: int = 0) -> QTableWidget:
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    # A long label ("Encaissement de prépaiement") wraps onto a second line instead of being cut.
+    table.setWordWrap(True)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return table
 
 
@@ -67,12 +70,14 @@ def day_tables(report: Any) -> dict[str, list[tuple[str, int, int]]]:
     """(key, count, signed amount) by wallet, kind and terminal, from the day's transactions."""
     extranet = QCoreApplication.translate("Texts", "Extranet bénéficiaire")
     groups: dict[str, dict[str, list[int]]] = {"by_wallet": {}, "by_kind": {}, "by_terminal": {}}
+    labels = getattr(report, "terminal_labels", None) or {}
     for t in getattr(report, "transactions", None) or []:
         sign = -1 if t.kind == "cancellation" else 1
         if getattr(t, "channel", "counter") == "extranet":
             terminal = extranet
         else:
-            terminal = (getattr(t, "terminal_id", None) or "")[:8] or "—"
+            terminal_id = getattr(t, "terminal_id", None) or ""
+            terminal = labels.get(terminal_id) or terminal_id[:8] or "—"
         for section, key in (
             ("by_wallet", t.wallet_code),
             ("by_kind", t.kind),

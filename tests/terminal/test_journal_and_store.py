@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from pos import journal
-from pos.store import SCHEMA_VERSION, Store
+from pos.store import MIGRATIONS, SCHEMA_VERSION, Store
 from pos.sync import credentials
 from pos.terminal import Outcome, Refused, Terminal
 from terminal.helpers import card_qr, dead_url
@@ -124,6 +124,34 @@ def test_schema_is_versioned_and_durable(tmp_path):
     store.close()
     with pytest.raises(RuntimeError, match="mettez le terminal à jour"):
         Store(tmp_path / "pos")
+
+
+def test_an_old_store_upgrades_without_losing_its_queue(tmp_path):
+    """A terminal updated while operations wait keeps them: each migration runs once, in order."""
+    folder = tmp_path / "pos"
+    folder.mkdir()
+    with sqlite3.connect(folder / "terminal.db") as db:  # a terminal still on schema version 1
+        db.executescript(MIGRATIONS[0])
+        db.execute(
+            "INSERT INTO outbox (idempotency_key, operation, body, occurred_at, state, origin, "
+            "card_number, wallet_code, amount_cents, created_at) VALUES ('k1', 'payment', '{}', "
+            "'2026-11-30T08:00:00Z', 'queued', 'offline', '23166621', 'MANUEQUIP', 1250, "
+            "'2026-11-30T08:00:00Z')"
+        )
+        db.execute("PRAGMA user_version = 1")
+    store = Store(folder)
+    assert store.schema_version == SCHEMA_VERSION > 1
+    row = store.one("SELECT idempotency_key, state, amount_cents FROM outbox")
+    assert tuple(row) == ("k1", "queued", 1250)
+    plan = " ".join(
+        str(r[-1])
+        for r in store.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT SUM(amount_cents) FROM outbox WHERE card_number = ? "
+            "AND operation = 'payment' AND state IN ('queued', 'pending')",
+            ("23166621",),
+        )
+    )
+    assert "COVERING INDEX outbox_exposure" in plan
 
 
 def test_token_only_in_keyring_and_names_only_in_the_journal(central, make_terminal):

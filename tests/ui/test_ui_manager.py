@@ -30,6 +30,8 @@ def test_day_closed_and_exported(central, tmp_path, qtbot, qapp):
         qtbot.waitUntil(lambda: m.report is not None, timeout=WAIT_MS)
         qtbot.waitUntil(lambda: m.reconciliation.rowCount() > 0, timeout=WAIT_MS)
         assert "Net du jour" in m.summary.text()
+        by_terminal = [m.by_terminal.item(r, 0).text() for r in range(m.by_terminal.rowCount())]
+        assert by_terminal == ["Test UI"]  # the terminal's own name, not its UUID
         shot(w, "13-manager")
 
         m.export("csv")
@@ -44,6 +46,7 @@ def test_day_closed_and_exported(central, tmp_path, qtbot, qapp):
         m.close_button.click()
         qtbot.waitUntil(lambda: m.closed.text() == "Journée clôturée", timeout=WAIT_MS)
         assert not m.close_button.isEnabled()
+        qtbot.wait(50)  # let the layout follow the new text, as on screen
         shot(w, "14-day-closed")
     finally:
         ui.close(qapp)
