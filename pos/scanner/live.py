@@ -70,6 +70,7 @@ class LiveScanner:
         self._roi: tuple[int, int, int, int] | None = None  # x0, y0, x1, y1 of the last hit
         self._fallback = 0  # which fallback pass an empty frame tries this time
         self.decoded = 0
+        self.last_codes: list[Code] = []  # every code of the last decoded frame (a preview's boxes)
         self.skipped = 0
 
     def process(self, frame: np.ndarray) -> list[Seen] | None:
@@ -85,6 +86,7 @@ class LiveScanner:
             self._last_decode = now
             codes = self.decode(frame)
             self.decoded += 1
+            self.last_codes = codes
             done = self.clock()
             return [
                 Seen(c, parse_scan(c.text), done) for c in codes if self.dedup.fresh(c.text, done)

@@ -1,7 +1,8 @@
 """The camera preview: frames read and decoded on a worker thread, a box drawn where a code is seen.
 
 Off unless a camera is chosen in the settings (none exists on many counters). The source is a
-device index ("0") or a video file / URL (tests feed real frames that way). The GUI thread only
+device index ("0"), a video file, a URL or a folder of images (tests feed real frames that way),
+read and decoded by `pos.scanner` (the decoder chain measured on real photos). The GUI thread only
 receives small ready-made images and the decoded texts, rate-limited.
 """
 
@@ -19,89 +20,90 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 log = logging.getLogger(__name__)
 
 PREVIEW_WIDTH = 320
-DECODE_INTERVAL_S = 0.15  # decode at most ~7 times a second (Electrum's `interval()`)
-SAME_CODE_QUIET_S = 3.0  # the same code held in front of the camera is one scan
-
-
-def open_capture(spec: str) -> Any:
-    import cv2
-
-    source: int | str = int(spec) if spec.isdigit() else spec
-    capture = cv2.VideoCapture(source)
-    if not capture.isOpened():
-        raise OSError(f"camera {spec!r} cannot be opened")
-    return capture
-
-
-def decode(frame: Any) -> list[tuple[str, list[tuple[float, float]]]]:
-    """Texts and corner points of the codes in a BGR frame."""
-    import zxingcpp
-
-    found = []
-    for code in zxingcpp.read_barcodes(frame):
-        if not code.valid:
-            continue
-        p = code.position
-        corners = [p.top_left, p.top_right, p.bottom_right, p.bottom_left]
-        found.append((code.text, [(float(c.x), float(c.y)) for c in corners]))
-    return found
+PREVIEW_PERIOD_S = 1 / 15  # the preview repaints at most 15 times a second
+DECODE_INTERVAL_MS = 100  # the scanner's pacing (pos.scanner.live.LiveScanner)
 
 
 class _Emitter(QObject):
-    frame = Signal(QImage, object)  # preview image, [(text, corners scaled to the preview)]
+    frame = Signal(QImage, object)  # preview image, [corners scaled to the preview]
+    seen = Signal(str)  # a code's text, once per sighting (LiveScanner's 2 s de-duplication)
     failed = Signal(str)
 
 
 class CameraWorker(threading.Thread):
+    """Frames from `pos.scanner` (camera index, video file, URL or image folder) decoded by the
+    measured decoder chain through `LiveScanner`: pacing, skip while busy, region of the last
+    hit, Code 128 tickets as well as QR codes."""
+
     def __init__(self, spec: str, emitter: _Emitter) -> None:
         super().__init__(name="ui-camera", daemon=True)
         self.spec = spec
         self.emitter = emitter
         self.stop_event = threading.Event()
+        self.source: Any = None
+
+    def request_stop(self) -> None:
+        """Returns at once: the reader and this thread end on their own within a frame."""
+        self.stop_event.set()
+        if self.source is not None:
+            self.source.request_stop()
 
     def run(self) -> None:
-        import cv2
+        from pos.scanner.live import LiveScanner
+        from pos.scanner.sources import SourceError, open_source
 
         try:
-            capture = open_capture(self.spec)
-        except Exception as exc:
+            source = open_source(self.spec, loop=True).start()  # a recorded source loops
+            self.source = source
+            if self.stop_event.is_set():
+                source.request_stop()
+        except (SourceError, OSError, ValueError) as exc:
             if not self.stop_event.is_set():
                 self.emitter.failed.emit(str(exc))
             return
-        is_file = not self.spec.isdigit()
-        delay = 1.0 / (capture.get(cv2.CAP_PROP_FPS) or 15) if is_file else 0.0
-        last_decode = 0.0
-        codes: list[tuple[str, list[tuple[float, float]]]] = []
+        scanner = LiveScanner(interval_ms=DECODE_INTERVAL_MS)
+        boxes: list[list[tuple[float, float]]] = []
+        last_preview = 0.0
         try:
             while not self.stop_event.is_set():
-                ok, frame = capture.read()
-                if not ok:
-                    if is_file:  # a recorded source loops
-                        capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
-                        continue
-                    self.emitter.failed.emit("no frame")
-                    return
+                frame = source.latest(timeout=0.5)
+                if frame is None:
+                    if source.ended:
+                        if not self.stop_event.is_set():
+                            self.emitter.failed.emit(source.error or "no frame")
+                        return
+                    continue
+                seen = scanner.process(frame.image)
+                if seen is not None:  # this frame was decoded: its codes are the boxes now
+                    boxes = [list(code.polygon) for code in scanner.last_codes]
                 now = time.monotonic()
-                if now - last_decode >= DECODE_INTERVAL_S:
-                    last_decode = now
-                    codes = decode(frame)
-                h, w = frame.shape[:2]
-                scale = PREVIEW_WIDTH / w
-                small = cv2.resize(frame, (PREVIEW_WIDTH, int(h * scale)))
-                rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
-                height, width = rgb.shape[:2]
-                fmt = QImage.Format.Format_RGB888
-                image = QImage(rgb.data, width, height, rgb.strides[0], fmt).copy()
-                scaled = [(t, [(x * scale, y * scale) for x, y in pts]) for t, pts in codes]
                 if self.stop_event.is_set():
                     break
                 try:
-                    self.emitter.frame.emit(image, scaled)
+                    for item in seen or []:
+                        self.emitter.seen.emit(item.code.text)
+                    if seen is not None or now - last_preview >= PREVIEW_PERIOD_S:
+                        last_preview = now
+                        image, scale = _preview(frame.image)
+                        scaled = [[(x * scale, y * scale) for x, y in pts] for pts in boxes]
+                        self.emitter.frame.emit(image, scaled)
                 except RuntimeError:  # the panel is gone
                     break
-                time.sleep(max(delay, 0.03))
         finally:
-            capture.release()
+            source.stop()
+
+
+def _preview(frame: Any) -> tuple[QImage, float]:
+    import cv2
+
+    h, w = frame.shape[:2]
+    scale = PREVIEW_WIDTH / w
+    small = cv2.resize(frame, (PREVIEW_WIDTH, max(1, int(h * scale))))
+    code = cv2.COLOR_GRAY2RGB if small.ndim == 2 else cv2.COLOR_BGR2RGB
+    rgb = cv2.cvtColor(small, code)
+    height, width = rgb.shape[:2]
+    image = QImage(rgb.data, width, height, rgb.strides[0], QImage.Format.Format_RGB888)
+    return image.copy(), scale
 
 
 class CameraPanel(QWidget):
@@ -121,8 +123,8 @@ class CameraPanel(QWidget):
         self._emitter = _Emitter(self)
         self._emitter.frame.connect(self._show_frame)
         self._emitter.failed.connect(self._failed)
+        self._emitter.seen.connect(self.scanned)
         self._worker: CameraWorker | None = None
-        self._last: tuple[str, float] = ("", 0.0)
         self.boxes_seen = 0
 
     def start(self, spec: str) -> None:
@@ -133,28 +135,28 @@ class CameraPanel(QWidget):
         self._worker = CameraWorker(spec, self._emitter)
         self._worker.start()
 
-    def stop(self) -> None:
-        if self._worker is not None:
-            self._worker.stop_event.set()
-            self._worker = None
+    def stop(self, wait_s: float = 0.0) -> None:
+        """Stop the preview; the GUI does not wait unless `wait_s` is given (closing the app)."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.request_stop()
+            if wait_s > 0:
+                worker.join(wait_s)
 
     def _failed(self, why: str) -> None:
         log.warning("camera: %s", why)
         self.view.setPixmap(QPixmap())
         self.view.setText(self.tr("Caméra indisponible : vérifiez le réglage de la caméra."))
 
-    def _show_frame(self, image: QImage, codes: list[Any]) -> None:
+    def _show_frame(self, image: QImage, boxes: list[Any]) -> None:
+        if self._worker is None:  # stopped meanwhile
+            return
         pixmap = QPixmap.fromImage(image)
-        if codes:
+        if boxes:
             painter = QPainter(pixmap)
             painter.setPen(QPen(QColor("#00e060"), 4))
-            for _text, pts in codes:
+            for pts in boxes:
                 painter.drawPolygon(QPolygonF([QPointF(x, y) for x, y in pts]))
             painter.end()
             self.boxes_seen += 1
         self.view.setPixmap(pixmap)
-        now = time.monotonic()
-        for text, _pts in codes:
-            if text != self._last[0] or now - self._last[1] > SAME_CODE_QUIET_S:
-                self.scanned.emit(text)
-            self._last = (text, now)

@@ -177,6 +177,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: Any) -> None:
         self._heartbeat.stop()
-        self.counter.camera.stop()
+        self.counter.camera.stop(wait_s=2.0)  # closing: let the reader release the device
         self.s.settings.state.setValue("main/geometry", self.saveGeometry())
         super().closeEvent(event)

@@ -42,7 +42,7 @@ def test_preview_draws_a_box_and_emits_the_code_once(qtbot, tmp_path):
         assert seen == ["23166621"]
         shot(panel, "16-camera-box")
     finally:
-        panel.stop()
+        panel.stop(wait_s=5.0)
 
 
 def test_a_camera_that_does_not_open_says_so(qtbot, tmp_path):
@@ -50,3 +50,33 @@ def test_a_camera_that_does_not_open_says_so(qtbot, tmp_path):
     qtbot.addWidget(panel)
     panel.start(str(tmp_path / "missing.avi"))
     qtbot.waitUntil(lambda: "indisponible" in panel.view.text(), timeout=10000)
+
+
+def test_preview_reads_a_printed_voucher_ticket_through_the_scanner_chain(qtbot, tmp_path):
+    """The preview decodes with pos.scanner's chain: a voucher's Code 128 ticket number held
+    at an angle in a 1280×720 frame of a folder source lands as a scan, with its box."""
+    import zxingcpp
+
+    code = zxingcpp.create_barcode("898564564632", zxingcpp.BarcodeFormat.Code128)
+    row = np.asarray(zxingcpp.write_barcode_to_image(code, scale=3))
+    row = row[row.shape[0] // 2]
+    barcode = np.pad(np.repeat(row[None, :], 110, axis=0), 24, constant_values=255)
+    frame = np.full((720, 1280), 140, dtype=np.uint8)
+    h, w = barcode.shape
+    frame[300 : 300 + h, 400 : 400 + w] = barcode
+    turn = cv2.getRotationMatrix2D((400 + w / 2, 300 + h / 2), 12, 1.0)
+    frame = cv2.warpAffine(frame, turn, (1280, 720), borderValue=140)
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "ticket.jpg"), frame, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    panel = CameraPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    seen = []
+    panel.scanned.connect(seen.append)
+    panel.start(str(folder))
+    try:
+        qtbot.waitUntil(lambda: panel.boxes_seen > 0 and bool(seen), timeout=10000)
+        assert seen == ["898564564632"]
+    finally:
+        panel.stop(wait_s=5.0)
