@@ -34,6 +34,7 @@ from central.security import (
     is_rate_limited,
     new_token,
     record_failure,
+    return_hash_memory_to_the_os,
     token_hash,
     verify_password,
 )
@@ -229,6 +230,7 @@ def _payment_body(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
+    return_hash_memory_to_the_os()
     service = Service(database_url)
 
     @contextlib.asynccontextmanager
