@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from central import keyring
 from central.clock import PARIS, business_day, now, school_year
-from central.ledger import new_transaction_number, set_card_status
+from central.ledger import lock_card_events, new_transaction_number, set_card_status
 from central.models import (
     card_events,
     cards,
@@ -112,6 +112,7 @@ def add_card(
         )
     )
     card_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    lock_card_events(conn)  # a card added blocked feeds the deny-list: keep ids in order
     conn.execute(
         insert(card_events).values(
             card_id=card_id, status=status, since=status_since or at, reason=None

@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Date, Row, Select, and_, bindparam, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Date,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from central import qrtoken
 from central.clock import business_day, fmt_instant, now
@@ -839,8 +850,27 @@ def pay_online(
     return 201, transaction_body(txn, partner.code)
 
 
+# Any constant: the transaction-scoped advisory lock that orders card events (see below).
+CARD_EVENTS_LOCK = 0x48444643_45564E54  # "HDFCEVNT"
+
+
+def lock_card_events(conn: Connection) -> None:
+    """Serialise the writers of card events until their commit (PostgreSQL).
+
+    The deny-list's cursor is the highest event id a terminal has seen. Ids come from a sequence
+    when a row is inserted, but transactions commit in any order: if event 11 committed while
+    event 10 was still open, a terminal reading then would move its cursor to 11 and never get
+    10, a stolen card it would go on accepting offline. Holding this lock from before the insert
+    to the commit makes ids become visible in order. Card events are rare (a block, a
+    replacement), so nothing waits in practice. SQLite serialises writers already.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(CARD_EVENTS_LOCK)))
+
+
 def set_card_status(conn: Connection, card_id: int, status: str, reason: str | None) -> None:
     """Change a card's status and record it (blocked/replaced rows feed the deny-list)."""
+    lock_card_events(conn)
     at = now()
     conn.execute(update(cards).where(cards.c.id == card_id).values(status=status, status_since=at))
     conn.execute(
