@@ -70,6 +70,39 @@ def test_five_failed_enrolments_a_minute_lock_the_partner_code(central):
     assert stored.startswith("$argon2id$") and "Demo-L404" not in stored
 
 
+def test_the_enrolment_lock_lifts_once_the_minute_has_passed(central):
+    """The failures age out: a minute after them the right password enrols again, and a wrong
+    one is 401 again (not 429). The clock is moved by ageing the recorded failures."""
+    from datetime import timedelta
+
+    from sqlalchemy import create_engine, update
+    from sqlalchemy.pool import NullPool
+
+    from central.clock import now
+    from central.db import normalize_url
+    from central.models import login_failures
+
+    def enrol_with(password: str) -> int:
+        return httpx.post(
+            central.url + "/v1/terminals",
+            json={"partner_code": "E305", "password": password, "label": "x"},
+        ).status_code
+
+    assert [enrol_with("Wrong-pass1") for _ in range(5)] == [401] * 5
+    assert enrol_with("Demo-E305") == 429
+    engine = create_engine(normalize_url(central.database_url), poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(login_failures).values(at=now() - timedelta(seconds=50)))
+        assert enrol_with("Demo-E305") == 429  # 50 s later: still within the minute
+        with engine.begin() as conn:
+            conn.execute(update(login_failures).values(at=now() - timedelta(seconds=61)))
+    finally:
+        engine.dispose()
+    assert enrol_with("Demo-E305") == 201
+    assert enrol_with("Wrong-pass1") == 401
+
+
 def test_a_revoked_terminal_token_is_401(central):
     till = enrol(central.url, "E305")
     assert till.delete("/v1/terminals/current").status_code == 204
