@@ -56,8 +56,9 @@ class EventBridge(QObject):
             payload = self._latest.pop(name, None)
         self.event.emit(name, payload)
 
-    def connect_handlers(self, obj: object) -> None:
-        """Route each event to `obj.on_event_<name>(payload)` when that method exists."""
+    def connect_handlers(self, obj: object) -> Callable[[], None]:
+        """Route each event to `obj.on_event_<name>(payload)` when that method exists; returns
+        the function that undoes it (a window being replaced stops listening)."""
 
         def route(name: str, payload: Any) -> None:
             handler = getattr(obj, f"on_event_{name}", None)
@@ -65,6 +66,7 @@ class EventBridge(QObject):
                 handler(payload)
 
         self.event.connect(route)
+        return lambda: self.event.disconnect(route)
 
 
 class RateLimiter(QObject):

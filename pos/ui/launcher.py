@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, QTranslator, Signal
 
 from pos.ui.services import Services
 
@@ -42,6 +42,7 @@ class Launcher(QObject):
         from pos.ui.wedge import WedgeFilter
 
         self.window = MainWindow(self.s)
+        self.window.language_changed.connect(self.switch_language)
         self.wedge = WedgeFilter(self.app)
         self.wedge.scanned.connect(self.window.scanned)
         self.app.installEventFilter(self.wedge)
@@ -52,6 +53,24 @@ class Launcher(QObject):
         self.window.counter.input.setFocus()
         self.counter_opened.emit(self.window)
         QTimer.singleShot(0, freeze_startup_objects)
+
+    def switch_language(self, lang: str) -> None:
+        """Apply a language at once: swap the translator and rebuild the windows (every text is
+        set when its widget is made). The engine, the queue and a running sync are not touched;
+        the counter comes back empty, as after a sale."""
+        from pos.ui import i18n
+
+        for old in self.app.findChildren(QTranslator):
+            self.app.removeTranslator(old)
+            old.setParent(None)
+        i18n.install(self.app, lang, self.s.settings.data_dir / "cache")
+        previous = self.window
+        if self.wedge is not None:
+            self.app.removeEventFilter(self.wedge)
+        previous.retire()  # saves its geometry: the new window opens in the same place
+        self.open_counter()
+        if previous.last_status is not None:
+            self.window.on_event_status(previous.last_status)
 
 
 def freeze_startup_objects() -> None:

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -50,16 +49,15 @@ class SettingsDialog(QDialog):
                 editor = QLineEdit(str(value))
             self.editors[setting.key] = editor
             form.addRow(_label(setting.label), editor)
-        self.note = QLabel(self.tr("La langue s'applique au prochain démarrage."))
-        self.note.setObjectName("hint")
         buttons = QDialogButtonBox()
-        buttons.addButton(self.tr("Enregistrer"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.accept_button = buttons.addButton(
+            self.tr("Enregistrer"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
         buttons.addButton(self.tr("Annuler"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.note)
         layout.addWidget(buttons)
 
     def _camera_choice(self, current: str) -> QComboBox:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from pos.ui.counter import CounterScreen
 from pos.ui.services import Services
-from pos.ui.settings import CAMERA
+from pos.ui.settings import CAMERA, LANGUAGE
 from pos.ui.status_bar import StatusBar
 
 PROBE_INTERVAL_MS = 5000
@@ -33,6 +33,7 @@ REFRESH_INTERVAL_S = 120
 
 class MainWindow(QMainWindow):
     status_applied = Signal(object)  # each TerminalStatus shown (tests and bench wait on it)
+    language_changed = Signal(str)  # saved in the settings: the launcher rebuilds the windows
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,11 +75,12 @@ class MainWindow(QMainWindow):
         for i, key in enumerate((Qt.Key.Key_F1, Qt.Key.Key_F2, Qt.Key.Key_F3)):
             QShortcut(QKeySequence(key), self, lambda i=i: self.tabs.setCurrentIndex(i))
 
-        services.bridge.connect_handlers(self)
+        self._stop_listening = services.bridge.connect_handlers(self)
         self.counter.operation_done.connect(self.refresh_status)
         self._probing = False
         self._syncing = False
         self._last_sync = -1e9
+        self.settings_dialog: Any = None
         self.last_status: Any = None
         self._heartbeat = QTimer(self)
         self._heartbeat.timeout.connect(self.refresh_status)
@@ -110,10 +112,31 @@ class MainWindow(QMainWindow):
         self.counter.handle_scan(text)
 
     def open_settings(self) -> None:
+        """The settings dialog, window-modal but not blocking the event loop (the heartbeat and
+        a running sync go on behind it)."""
         from pos.ui.settings_dialog import SettingsDialog
 
-        if SettingsDialog(self.s, self).exec():
+        language = self.s.settings.get(LANGUAGE)
+        dialog = SettingsDialog(self.s, self)
+        self.settings_dialog = dialog
+
+        def finished(result: int) -> None:
+            self.settings_dialog = None
+            dialog.deleteLater()
+            if not result:
+                return
             self.counter.set_camera(self.s.settings.get(CAMERA))
+            if self.s.settings.get(LANGUAGE) != language:
+                self.language_changed.emit(self.s.settings.get(LANGUAGE))
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    def retire(self) -> None:
+        """This window is being replaced (language switch): stop its timers, camera and events."""
+        self._heartbeat.stop()
+        self._stop_listening()
+        self.close()
 
     # -- heartbeat ------------------------------------------------------------------------------
     def refresh_status(self) -> None:

@@ -644,10 +644,6 @@
         <translation>0 for the first camera, or a video file</translation>
     </message>
     <message>
-        <source>La langue s'applique au prochain démarrage.</source>
-        <translation>The language applies at the next start.</translation>
-    </message>
-    <message>
         <source>Enregistrer</source>
         <translation>Save</translation>
     </message>

@@ -158,3 +158,48 @@ def test_install_picks_the_language(qapp, tmp_path, lang):
     finally:
         if translator is not None:
             qapp.removeTranslator(translator)
+
+
+def test_language_switched_in_settings_applies_at_once(central, tmp_path, qtbot, qapp):
+    """Réglages → Langue: Anglais → Enregistrer: the windows come back in English straight away,
+    still enrolled and working (a card looked up), and back in French the same way."""
+    from conftest import shot
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from ui_harness import open_counter
+
+    ui = open_counter(qapp, tmp_path / "terminal", central.url)
+    try:
+
+        def choose(language: str) -> None:
+            w = ui.window
+            w.settings_button.click()
+            qtbot.waitUntil(lambda: w.settings_dialog is not None and w.settings_dialog.isVisible())
+            combo = w.settings_dialog.editors["language"]
+            combo.setCurrentIndex(combo.findData(language))
+            w.settings_dialog.accept_button.click()
+
+        first = ui.window
+        assert first.tabs.tabText(0) == "Comptoir (F1)"
+        choose("en")
+        qtbot.waitUntil(lambda: ui.window is not first, timeout=5000)
+        w = ui.window
+        qtbot.waitExposed(w)
+        assert not first.isVisible()
+        assert w.tabs.tabText(0) == "Counter (F1)"
+        assert w.settings_button.text() == "Settings"
+        QTest.keyClicks(w.counter.input, "23166621", delay=20)
+        QTest.keyClick(w.counter.input, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: w.counter.pages.currentIndex() == w.counter.CARD, timeout=15000)
+        assert w.counter.card_panel.name.text() == "Jean MARTIN"
+        shot(w, "17-english")
+        choose("fr")
+        qtbot.waitUntil(lambda: ui.window is not w, timeout=5000)
+        assert ui.window.tabs.tabText(0) == "Comptoir (F1)"
+    finally:
+        ui.close(qapp)
+        from pos.ui import i18n as catalogue
+
+        for old in qapp.findChildren(QTranslator):  # leave the next tests in French
+            qapp.removeTranslator(old)
+        catalogue.install(qapp, "fr", tmp_path / "cache")
