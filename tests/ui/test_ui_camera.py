@@ -27,17 +27,27 @@ def qr_video(path, text: str, frames: int = 20) -> None:
     writer.release()
 
 
-def test_preview_draws_a_box_and_emits_the_code_once(qtbot, tmp_path):
-    video = tmp_path / "counter.avi"
-    qr_video(video, "23166621")
+def watch(qtbot, source) -> tuple[CameraPanel, list[str]]:
+    """A preview on `source`, shown, until a box is drawn and a code emitted; (panel, codes)."""
     panel = CameraPanel()
     qtbot.addWidget(panel)
     panel.show()
-    seen = []
+    seen: list[str] = []
     panel.scanned.connect(seen.append)
-    panel.start(str(video))
+    panel.start(str(source))
     try:
         qtbot.waitUntil(lambda: panel.boxes_seen > 0 and bool(seen), timeout=10000)
+    except BaseException:
+        panel.stop(wait_s=5.0)
+        raise
+    return panel, seen
+
+
+def test_preview_draws_a_box_and_emits_the_code_once(qtbot, tmp_path):
+    video = tmp_path / "counter.avi"
+    qr_video(video, "23166621")
+    panel, seen = watch(qtbot, video)
+    try:
         qtbot.wait(500)  # the code stays in view: still one scan
         assert seen == ["23166621"]
         shot(panel, "16-camera-box")
@@ -69,14 +79,8 @@ def test_preview_reads_a_printed_voucher_ticket_through_the_scanner_chain(qtbot,
     folder = tmp_path / "frames"
     folder.mkdir()
     cv2.imwrite(str(folder / "ticket.jpg"), frame, [cv2.IMWRITE_JPEG_QUALITY, 80])
-    panel = CameraPanel()
-    qtbot.addWidget(panel)
-    panel.show()
-    seen = []
-    panel.scanned.connect(seen.append)
-    panel.start(str(folder))
+    panel, seen = watch(qtbot, folder)
     try:
-        qtbot.waitUntil(lambda: panel.boxes_seen > 0 and bool(seen), timeout=10000)
         assert seen == ["898564564632"]
     finally:
         panel.stop(wait_s=5.0)
