@@ -67,8 +67,16 @@ class Launcher(QObject):
         previous = self.window
         if self.wedge is not None:
             self.app.removeEventFilter(self.wedge)
-        previous.retire()  # saves its geometry: the new window opens in the same place
+        # Where it stands, as the window system placed it (a saved geometry would be shifted by
+        # the frame where no window manager runs).
+        geometry, maximized = previous.geometry(), previous.isMaximized()
+        previous.retire()
         self.open_counter()
+        if maximized:
+            self.window.showMaximized()
+        else:
+            self.window.setGeometry(geometry)
+        self.window.activateWindow()  # the keyboard (and a wedge scanner) goes to the new one
         if previous.last_status is not None:
             self.window.on_event_status(previous.last_status)
 

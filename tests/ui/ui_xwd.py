@@ -12,10 +12,13 @@ def xwd_to_qimage(path: Path) -> QImage:
     header_size, _version, _fmt, _depth, width, height = fields[:6]
     byte_order, bits_per_pixel, bytes_per_line = fields[7], fields[11], fields[12]
     ncolors = fields[19]
-    if bits_per_pixel != 32:
-        raise ValueError(f"xwd with {bits_per_pixel} bits per pixel")
     start = header_size + 12 * ncolors
     pixels = bytearray(data[start : start + bytes_per_line * height])
+    if bits_per_pixel == 24:  # some servers dump 3 bytes a pixel (rows padded)
+        fmt = QImage.Format.Format_BGR888 if byte_order == 0 else QImage.Format.Format_RGB888
+        return QImage(bytes(pixels), width, height, bytes_per_line, fmt).copy()
+    if bits_per_pixel != 32:
+        raise ValueError(f"xwd with {bits_per_pixel} bits per pixel")
     if byte_order == 1:  # MSBFirst: XRGB in memory; QImage RGB32 wants BGRX (little endian)
         for i in range(0, len(pixels), 4):
             pixels[i : i + 4] = pixels[i : i + 4][::-1]
