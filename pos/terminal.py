@@ -309,6 +309,9 @@ class Reconciliation:
     central_amount_cents: int | None
     matches: bool
     differences: list[str] = field(default_factory=list)
+    # The central service's daily statement for the whole partner (every terminal and the
+    # extranet), None when it could not be read.
+    statement: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -1600,6 +1603,7 @@ class Terminal:
             central_amount,
             not differences,
             differences,
+            statement,
         )
 
     def verify_journal(self) -> JournalCheck:

@@ -163,6 +163,7 @@ class ManagerPanel(QWidget):
         super().__init__(parent)
         self.s = services
         self.report: Any = None
+        self._shop_terminals = False  # the "Par terminal" table shows the central statement
         self.day = QDateEdit(QDate.currentDate())
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("dd/MM/yyyy")
@@ -215,6 +216,8 @@ class ManagerPanel(QWidget):
             box = QGroupBox(title)
             QVBoxLayout(box).addWidget(table)
             grid.addWidget(box, 0, i)
+            if table is self.by_terminal:
+                self.by_terminal_box = box
         rec_box = QGroupBox(self.tr("Rapprochement avec le relevé du service central"))
         rec_layout = QVBoxLayout(rec_box)
         rec_layout.addWidget(self.reconciliation)
@@ -244,6 +247,7 @@ class ManagerPanel(QWidget):
 
     def reload(self) -> None:
         day, terminal = self.selected_day(), self.s.terminal
+        self._shop_terminals = False  # the report comes first (same lane), then the statement
         Operation(self.s.runner, lambda: terminal.report(day)).success(self._show_report).failure(
             self._failed
         ).run()
@@ -259,6 +263,7 @@ class ManagerPanel(QWidget):
 
     def _reconcile_failed(self, exc: BaseException) -> None:
         self.reconciliation.setRowCount(0)
+        self._show_shop_terminals(None)
         self.note.setText(self.tr("Rapprochement impossible : {why}").format(why=texts.error(exc)))
 
     def _show_report(self, report: Any) -> None:
@@ -282,9 +287,35 @@ class ManagerPanel(QWidget):
 
         _fill(self.by_wallet, rows("by_wallet"))
         _fill(self.by_kind, rows("by_kind"))
-        _fill(self.by_terminal, rows("by_terminal"))
+        if not self._shop_terminals:  # until the central statement lists every terminal
+            _fill(self.by_terminal, rows("by_terminal"))
+
+    def _show_shop_terminals(self, statement: dict[str, Any] | None) -> None:
+        """Every terminal of the shop and the extranet, from the central statement; this
+        terminal's own journal alone when the statement cannot be read."""
+        lines = (statement or {}).get("by_terminal") or []
+        self._shop_terminals = bool(statement)
+        if not statement:
+            self.by_terminal_box.setTitle(self.tr("Par terminal"))
+            if self.report is not None:
+                tables = day_tables(self.report)["by_terminal"]
+                _fill(self.by_terminal, [[k, str(n), texts.money(c)] for k, n, c in tables])
+            return
+        self.by_terminal_box.setTitle(self.tr("Par terminal (relevé du service central)"))
+        rows = []
+        for line in lines:
+            if line.get("terminal_id") is None:
+                label = QCoreApplication.translate("Texts", "Extranet bénéficiaire")
+            else:
+                label = str(line.get("label") or str(line.get("terminal_id"))[:8])
+            rows.append(
+                [label, str(line.get("count", 0)), texts.money(int(line.get("amount_cents", 0)))]
+            )
+        _fill(self.by_terminal, rows)
 
     def _show_reconciliation(self, rec: Any) -> None:
+        self._show_shop_terminals(getattr(rec, "statement", None))
+
         def show(v: Any, money: bool) -> str:
             if v is None:
                 return "—"

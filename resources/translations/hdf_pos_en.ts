@@ -297,6 +297,10 @@
         <translation>By terminal</translation>
     </message>
     <message>
+        <source>Par terminal (relevé du service central)</source>
+        <translation>By terminal (central service statement)</translation>
+    </message>
+    <message>
         <source>Net : {amount} ({count} transactions)</source>
         <translation>Net: {amount} ({count} transactions)</translation>
     </message>

@@ -30,8 +30,13 @@ def test_day_closed_and_exported(central, tmp_path, qtbot, qapp):
         qtbot.waitUntil(lambda: m.report is not None, timeout=WAIT_MS)
         qtbot.waitUntil(lambda: m.reconciliation.rowCount() > 0, timeout=WAIT_MS)
         assert "Net du jour" in m.summary.text()
-        by_terminal = [m.by_terminal.item(r, 0).text() for r in range(m.by_terminal.rowCount())]
-        assert by_terminal == ["Test UI"]  # the terminal's own name, not its UUID
+        # The whole shop from the central statement: this till by its name (not its UUID) and
+        # the beneficiary's online payment of the demo data (35,00 € today).
+        by_terminal = {
+            m.by_terminal.item(r, 0).text(): m.by_terminal.item(r, 2).text().replace("\xa0", " ")
+            for r in range(m.by_terminal.rowCount())
+        }
+        assert by_terminal == {"Test UI": "5,00 €", "Extranet bénéficiaire": "35,00 €"}
         shot(w, "13-manager")
 
         m.export("csv")
