@@ -55,6 +55,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = _prepare(args.database, demo=args.demo)
     os.environ["HDF_CENTRAL_DATABASE_URL"] = url
     os.environ["HDF_CENTRAL_WORKERS"] = str(args.workers)
+    if args.threads:
+        os.environ["HDF_CENTRAL_THREADS"] = str(args.threads)
     common = {
         "host": args.host,
         "port": args.port,
@@ -264,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="charger DEMO.md si la base est vide")
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="fils de base de données par processus (défaut : 6 sur PostgreSQL)",
+    )
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=cmd_serve)
 
