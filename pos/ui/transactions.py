@@ -83,6 +83,7 @@ class TransactionsPanel(QWidget):
         self.table.setHorizontalHeaderLabels(headers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.currentCellChanged.connect(lambda *_: self._selection_changed())
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
@@ -94,6 +95,7 @@ class TransactionsPanel(QWidget):
         self.cancel_button = QPushButton(self.tr("Annuler la transaction…"))
         self.cancel_button.setObjectName("danger")
         self.cancel_button.clicked.connect(self.cancel_selected)
+        self.cancel_button.setEnabled(False)  # until a cancellable line is chosen
         self.reprint_button = QPushButton(self.tr("Réimprimer le reçu"))
         self.reprint_button.clicked.connect(self.reprint_selected)
         actions = QHBoxLayout()
@@ -181,6 +183,7 @@ class TransactionsPanel(QWidget):
             if chosen_id is not None and key == chosen_id:
                 self.table.selectRow(row)
         self.count.setText(self.tr("{count} transaction(s)").format(count=len(self.items)))
+        self._selection_changed()
         if self.stale:
             self.reload()
 
@@ -188,19 +191,28 @@ class TransactionsPanel(QWidget):
         row = self.table.currentRow()
         return self.items[row] if 0 <= row < len(self.items) else None
 
+    @staticmethod
+    def cancellable(t: Any) -> bool:
+        """A completed payment, redemption or online payment known to the central service."""
+        kind = getattr(t.kind, "value", t.kind)
+        status = getattr(t.status, "value", t.status)
+        return (
+            kind != "cancellation"
+            and status != "cancelled"
+            and bool(getattr(t, "transaction_id", None))
+        )
+
+    def _selection_changed(self) -> None:
+        t = self.selected()
+        self.cancel_button.setEnabled(t is not None and self.cancellable(t))
+
     # -- actions ---------------------------------------------------------------------------------
     def cancel_selected(self) -> None:
         t = self.selected()
         if t is None:
             self.note.setText(self.tr("Choisissez d'abord une transaction dans la liste."))
             return
-        kind = getattr(t.kind, "value", t.kind)
-        status = getattr(t.status, "value", t.status)
-        if (
-            kind == "cancellation"
-            or status == "cancelled"
-            or not getattr(t, "transaction_id", None)
-        ):
+        if not self.cancellable(t):
             self.note.setText(texts.refusal("not_cancellable"))
             return
 

@@ -140,7 +140,9 @@ def test_online_payment_cancelled_with_the_manager_pin(ui, qtbot):
     row = next(i for i, r in enumerate(panel.items) if r.kind == "online_payment")
     assert panel.table.item(row, 2).text() == "Extranet bénéficiaire"
     shot(w, "08-transactions")
+    assert not panel.cancel_button.isEnabled()  # nothing chosen yet
     panel.table.selectRow(row)
+    assert panel.cancel_button.isEnabled()
 
     ui.prompts.push("0000")  # a wrong PIN first: nothing happens
     panel.cancel_button.click()
@@ -153,6 +155,11 @@ def test_online_payment_cancelled_with_the_manager_pin(ui, qtbot):
     assert "35,00" in panel.note.text()
     qtbot.waitUntil(lambda: any(r.kind == "cancellation" for r in panel.items), timeout=WAIT_MS)
     shot(w, "09-cancelled")
+    for i, r in enumerate(panel.items):  # a cancelled line or a cancellation cannot be cancelled
+        panel.table.selectRow(i)
+        assert panel.cancel_button.isEnabled() == (
+            r.status != "cancelled" and r.kind != "cancellation"
+        ), r
 
     w.tabs.setCurrentWidget(ui.counter)
     type_number(ui.counter, "23166622")
