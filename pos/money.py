@@ -11,23 +11,40 @@ import re
 # Far above any wallet (a few hundred euros): a bigger figure is a typing slip, not a purchase.
 MAX_AMOUNT_CENTS = 1_000_000
 _SPACES = "\u0020\u00a0\u202f\u2009\t"
-_MISSING = "Montant absent : saisissez un montant en euros, par exemple 12,50."
 _GROUPED = re.compile(r"^\d{1,3}(?: \d{3})+$")
+
+# Why an amount is refused, in French; `{typed}` and `{max}` are filled in. The windows translate
+# the template (registered by `python -m pos.ui.i18n update`) before filling it.
+AMOUNT_MESSAGES: dict[str, str] = {
+    "missing": "Montant absent : saisissez un montant en euros, par exemple 12,50.",
+    "negative": "Un montant négatif n'est pas accepté.",
+    "separators": "Montant illisible : une seule virgule pour les centimes (ex. 1 234,50).",
+    "grouping": "Montant illisible : milliers par groupes de 3 (ex. 1 234,50).",
+    "not_a_number": "Montant illisible : « {typed} » n'est pas un nombre.",
+    "incomplete": "Montant incomplet : des chiffres sont attendus après la virgule.",
+    "decimals": "Pas plus de 2 chiffres après la virgule (centimes).",
+    "too_high": "Montant trop élevé : au plus {max}.",
+    "zero": "Le montant doit être supérieur à zéro.",
+}
 
 
 class AmountError(ValueError):
-    """An amount the cashier typed that cannot be used; `reason` is a French sentence."""
+    """An amount the cashier typed that cannot be used; `reason` is a French sentence, built
+    from `template` (one of AMOUNT_MESSAGES) and `params`."""
 
-    def __init__(self, reason: str, text: str = "") -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, code: str, text: str = "", **params: str) -> None:
+        self.code = code
+        self.template = AMOUNT_MESSAGES[code]
+        self.params = params
+        self.reason = self.template.format(**params)
+        super().__init__(self.reason)
         self.text = text
 
 
 def parse_amount(text: object, *, max_cents: int = MAX_AMOUNT_CENTS) -> int:
     """Return the amount in cents or raise `AmountError` with the reason."""
     if not isinstance(text, str):
-        raise AmountError(_MISSING)
+        raise AmountError("missing")
     raw = text.strip()
     for space in _SPACES:
         raw = raw.replace(space, " ")
@@ -39,37 +56,35 @@ def parse_amount(text: object, *, max_cents: int = MAX_AMOUNT_CENTS) -> int:
     if raw.startswith("€"):
         raw = raw[1:].strip()
     if not raw:
-        raise AmountError(_MISSING, text)
+        raise AmountError("missing", text)
     if raw[0] in "-−":
-        raise AmountError("Un montant négatif n'est pas accepté.", text)
+        raise AmountError("negative", text)
     if raw[0] == "+":
         raw = raw[1:].strip()
     if raw.count(",") + raw.count(".") > 1:
-        raise AmountError(
-            "Montant illisible : une seule virgule pour les centimes (ex. 1 234,50).", text
-        )
+        raise AmountError("separators", text)
     integer, sep, decimals = raw.replace(".", ",").partition(",")
     if " " in integer:
         if not _GROUPED.match(integer):
-            raise AmountError("Montant illisible : milliers par groupes de 3 (ex. 1 234,50).", text)
+            raise AmountError("grouping", text)
         integer = integer.replace(" ", "")
     if sep and not integer:
         integer = "0"
     if not (integer.isascii() and integer.isdigit()):
-        raise AmountError(f"Montant illisible : « {text.strip()[:20]} » n'est pas un nombre.", text)
+        raise AmountError("not_a_number", text, typed=text.strip()[:20])
     if sep and not decimals:
-        raise AmountError("Montant incomplet : des chiffres sont attendus après la virgule.", text)
+        raise AmountError("incomplete", text)
     if decimals and not (decimals.isascii() and decimals.isdigit()):
-        raise AmountError(f"Montant illisible : « {text.strip()[:20]} » n'est pas un nombre.", text)
+        raise AmountError("not_a_number", text, typed=text.strip()[:20])
     if len(decimals) > 2:
-        raise AmountError("Pas plus de 2 chiffres après la virgule (centimes).", text)
+        raise AmountError("decimals", text)
     if len(integer) > 9:
-        raise AmountError(f"Montant trop élevé : au plus {format_amount(max_cents)}.", text)
+        raise AmountError("too_high", text, max=format_amount(max_cents))
     cents = int(integer) * 100 + int((decimals or "0").ljust(2, "0"))
     if cents == 0:
-        raise AmountError("Le montant doit être supérieur à zéro.", text)
+        raise AmountError("zero", text)
     if cents > max_cents:
-        raise AmountError(f"Montant trop élevé : au plus {format_amount(max_cents)}.", text)
+        raise AmountError("too_high", text, max=format_amount(max_cents))
     return cents
 
 

@@ -65,10 +65,23 @@ MESSAGES = (
     QT_TRANSLATE_NOOP(
         "messages", "La journée est clôturée : plus aucune opération ne peut y être ajoutée."
     ),
+    QT_TRANSLATE_NOOP("messages", "Le montant doit être supérieur à zéro."),
     QT_TRANSLATE_NOOP(
         "messages", "Le service central a rencontré une erreur : réessayez plus tard."
     ),
+    QT_TRANSLATE_NOOP(
+        "messages", "Montant absent : saisissez un montant en euros, par exemple 12,50."
+    ),
+    QT_TRANSLATE_NOOP("messages", "Montant illisible : milliers par groupes de 3 (ex. 1 234,50)."),
+    QT_TRANSLATE_NOOP(
+        "messages", "Montant illisible : une seule virgule pour les centimes (ex. 1 234,50)."
+    ),
+    QT_TRANSLATE_NOOP("messages", "Montant illisible : « {typed} » n'est pas un nombre."),
+    QT_TRANSLATE_NOOP(
+        "messages", "Montant incomplet : des chiffres sont attendus après la virgule."
+    ),
     QT_TRANSLATE_NOOP("messages", "Montant non valable."),
+    QT_TRANSLATE_NOOP("messages", "Montant trop élevé : au plus {max}."),
     QT_TRANSLATE_NOOP(
         "messages", "Opération déjà en cours de traitement : réessayez dans un instant."
     ),
@@ -76,6 +89,7 @@ MESSAGES = (
         "messages", "Opération en conflit avec une précédente : recommencez la saisie."
     ),
     QT_TRANSLATE_NOOP("messages", "Opération interdite pour ce partenaire."),
+    QT_TRANSLATE_NOOP("messages", "Pas plus de 2 chiffres après la virgule (centimes)."),
     QT_TRANSLATE_NOOP("messages", "Plusieurs porte-monnaie possibles : choisissez-en un."),
     QT_TRANSLATE_NOOP("messages", "Porte-monnaie inconnu sur cette carte."),
     QT_TRANSLATE_NOOP("messages", "Prépaiement introuvable : vérifiez le n° de ticket."),
@@ -90,5 +104,6 @@ MESSAGES = (
         "messages",
         "Trousseau système non sécurisé : le jeton du terminal ne peut pas y être rangé (HDF_POS_ALLOW_INSECURE_KEYRING=1 pour passer outre en test).",
     ),
+    QT_TRANSLATE_NOOP("messages", "Un montant négatif n'est pas accepté."),
     QT_TRANSLATE_NOOP("messages", "Élément introuvable sur le service central."),
 )

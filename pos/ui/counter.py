@@ -114,7 +114,7 @@ class PayPanel(QWidget):
         try:
             cents = parse_amount(self.amount.text())
         except AmountError as e:
-            self.error.setText(texts.refusal(None, e.reason))
+            self.error.setText(texts.refusal(None, e.template).format(**e.params))
             self.amount.selectAll()
             return
         self.error.clear()

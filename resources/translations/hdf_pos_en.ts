@@ -930,6 +930,42 @@
 <context>
     <name>messages</name>
     <message>
+        <source>Montant absent : saisissez un montant en euros, par exemple 12,50.</source>
+        <translation>Amount missing: type an amount in euros, for example 12,50.</translation>
+    </message>
+    <message>
+        <source>Un montant négatif n'est pas accepté.</source>
+        <translation>A negative amount is not accepted.</translation>
+    </message>
+    <message>
+        <source>Montant illisible : une seule virgule pour les centimes (ex. 1 234,50).</source>
+        <translation>Unreadable amount: one comma only, before the cents (e.g. 1 234,50).</translation>
+    </message>
+    <message>
+        <source>Montant illisible : milliers par groupes de 3 (ex. 1 234,50).</source>
+        <translation>Unreadable amount: thousands in groups of 3 (e.g. 1 234,50).</translation>
+    </message>
+    <message>
+        <source>Montant illisible : « {typed} » n'est pas un nombre.</source>
+        <translation>Unreadable amount: “{typed}” is not a number.</translation>
+    </message>
+    <message>
+        <source>Montant incomplet : des chiffres sont attendus après la virgule.</source>
+        <translation>Incomplete amount: digits are expected after the comma.</translation>
+    </message>
+    <message>
+        <source>Pas plus de 2 chiffres après la virgule (centimes).</source>
+        <translation>No more than 2 digits after the comma (cents).</translation>
+    </message>
+    <message>
+        <source>Montant trop élevé : au plus {max}.</source>
+        <translation>Amount too high: {max} at most.</translation>
+    </message>
+    <message>
+        <source>Le montant doit être supérieur à zéro.</source>
+        <translation>The amount must be more than zero.</translation>
+    </message>
+    <message>
         <source>Carte bloquée (opposition ou carte remplacée) : paiement impossible.</source>
         <translation>Card blocked (lost, stolen or replaced): payment impossible.</translation>
     </message>

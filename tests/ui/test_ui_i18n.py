@@ -192,6 +192,14 @@ def test_language_switched_in_settings_applies_at_once(central, tmp_path, qtbot,
         QTest.keyClick(w.counter.input, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: w.counter.pages.currentIndex() == w.counter.CARD, timeout=15000)
         assert w.counter.card_panel.name.text() == "Jean MARTIN"
+        pay = w.counter.pay_panel
+        QTest.keyClicks(pay.amount, "12,345", delay=20)  # the engine's refusal, in English too
+        QTest.keyClick(pay.amount, Qt.Key.Key_Return)
+        assert pay.error.text() == "No more than 2 digits after the comma (cents)."
+        pay.amount.clear()
+        QTest.keyClicks(pay.amount, "9x", delay=20)
+        QTest.keyClick(pay.amount, Qt.Key.Key_Return)
+        assert pay.error.text() == "Unreadable amount: “9x” is not a number."
         shot(w, "17-english")
         choose("fr")
         qtbot.waitUntil(lambda: ui.window is not w, timeout=5000)
