@@ -20,6 +20,7 @@ class Launcher(QObject):
         self.wizard: Any = None
         self.window: Any = None
         self.wedge: Any = None
+        self.language: str | None = None  # set when the user switches it in the settings
 
     def start(self) -> None:
         # Startup reads the local store once, before any window exists (nothing to freeze yet).
@@ -59,6 +60,18 @@ class Launcher(QObject):
         set when its widget is made). The engine, the queue and a running sync are not touched;
         the counter comes back empty, as after a sale."""
         from pos.ui import i18n
+
+        self.language = lang  # the latest choice wins if the user changes it again meanwhile
+        window = self.window
+        if window.counter.busy or self.s.runner.pending:
+            # A payment (or a probe, a sync step) is on its way: its result must land on the
+            # window the cashier sees. Try again in a moment.
+            def retry() -> None:
+                if self.window is window:
+                    self.switch_language(self.language)
+
+            QTimer.singleShot(100, retry)
+            return
 
         for old in self.app.findChildren(QTranslator):
             self.app.removeTranslator(old)

@@ -181,7 +181,11 @@ def test_language_switched_in_settings_applies_at_once(central, tmp_path, qtbot,
 
         first = ui.window
         assert first.tabs.tabText(0) == "Comptoir (F1)"
+        first.counter.busy = True  # a payment on its way: its result must land on this window
         choose("en")
+        qtbot.wait(400)
+        assert ui.window is first and first.tabs.tabText(0) == "Comptoir (F1)"
+        first.counter.busy = False  # the payment's result is shown: now the windows switch
         qtbot.waitUntil(lambda: ui.window is not first, timeout=5000)
         w = ui.window
         qtbot.waitExposed(w)
