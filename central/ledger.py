@@ -205,6 +205,34 @@ def check_card_status(status: str) -> None:
 _STATUS_FR = {"blocked": "bloquée (opposition)", "replaced": "remplacée"}
 
 
+# Any constant: the transaction-scoped advisory lock that orders card events (see below).
+CARD_EVENTS_LOCK = 0x48444643_45564E54  # "HDFCEVNT"
+
+
+def lock_card_events(conn: Connection) -> None:
+    """Serialise the writers of card events until their commit (PostgreSQL).
+
+    The deny-list's cursor is the highest event id a terminal has seen. Ids come from a sequence
+    when a row is inserted, but transactions commit in any order: if event 11 committed while
+    event 10 was still open, a terminal reading then would move its cursor to 11 and never get
+    10, a stolen card it would go on accepting offline. Holding this lock from before the insert
+    to the commit makes ids become visible in order. Card events are rare (a block, a
+    replacement), so nothing waits in practice. SQLite serialises writers already.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(CARD_EVENTS_LOCK)))
+
+
+def set_card_status(conn: Connection, card_id: int, status: str, reason: str | None) -> None:
+    """Change a card's status and record it (blocked/replaced rows feed the deny-list)."""
+    lock_card_events(conn)
+    at = now()
+    conn.execute(update(cards).where(cards.c.id == card_id).values(status=status, status_since=at))
+    conn.execute(
+        insert(card_events).values(card_id=card_id, status=status, since=at, reason=reason)
+    )
+
+
 def wallet_refusal(
     *,
     wallet_code: str,
@@ -848,34 +876,6 @@ def pay_online(
     )
     txn = _extranet_debit(conn, caller, body, partner, row, "online_payment", None)
     return 201, transaction_body(txn, partner.code)
-
-
-# Any constant: the transaction-scoped advisory lock that orders card events (see below).
-CARD_EVENTS_LOCK = 0x48444643_45564E54  # "HDFCEVNT"
-
-
-def lock_card_events(conn: Connection) -> None:
-    """Serialise the writers of card events until their commit (PostgreSQL).
-
-    The deny-list's cursor is the highest event id a terminal has seen. Ids come from a sequence
-    when a row is inserted, but transactions commit in any order: if event 11 committed while
-    event 10 was still open, a terminal reading then would move its cursor to 11 and never get
-    10, a stolen card it would go on accepting offline. Holding this lock from before the insert
-    to the commit makes ids become visible in order. Card events are rare (a block, a
-    replacement), so nothing waits in practice. SQLite serialises writers already.
-    """
-    if conn.dialect.name == "postgresql":
-        conn.execute(select(func.pg_advisory_xact_lock(CARD_EVENTS_LOCK)))
-
-
-def set_card_status(conn: Connection, card_id: int, status: str, reason: str | None) -> None:
-    """Change a card's status and record it (blocked/replaced rows feed the deny-list)."""
-    lock_card_events(conn)
-    at = now()
-    conn.execute(update(cards).where(cards.c.id == card_id).values(status=status, status_since=at))
-    conn.execute(
-        insert(card_events).values(card_id=card_id, status=status, since=at, reason=reason)
-    )
 
 
 def report_card(conn: Connection, *, caller: BeneficiaryCaller, reason: str) -> dict[str, Any]:

@@ -149,9 +149,13 @@ def check(lang: str = "en") -> list[str]:
 
 
 def install(app: object, lang: str, cache_dir: Path) -> object | None:
-    """Install the translator for `lang` on the application; returns it (keep a reference)."""
+    """Make `lang` the application's language: the translator installed before (if any) is
+    removed, the one for `lang` installed (French, the source, needs none). Returns it."""
     from PySide6.QtCore import QLocale, QTranslator
 
+    for previous in app.findChildren(QTranslator):  # type: ignore[attr-defined]
+        app.removeTranslator(previous)  # type: ignore[attr-defined]
+        previous.setParent(None)
     QLocale.setDefault(
         QLocale(QLocale.Language.English if lang == "en" else QLocale.Language.French)
     )

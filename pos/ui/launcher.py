@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, QTranslator, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from pos.ui.services import Services
 
@@ -20,7 +20,6 @@ class Launcher(QObject):
         self.wizard: Any = None
         self.window: Any = None
         self.wedge: Any = None
-        self.language: str | None = None  # set when the user switches it in the settings
 
     def start(self) -> None:
         # Startup reads the local store once, before any window exists (nothing to freeze yet).
@@ -60,22 +59,19 @@ class Launcher(QObject):
         set when its widget is made). The engine, the queue and a running sync are not touched;
         the counter comes back empty, as after a sale."""
         from pos.ui import i18n
+        from pos.ui.settings import LANGUAGE
 
-        self.language = lang  # the latest choice wins if the user changes it again meanwhile
         window = self.window
         if window.counter.busy or self.s.runner.pending:
             # A payment (or a probe, a sync step) is on its way: its result must land on the
-            # window the cashier sees. Try again in a moment.
+            # window the cashier sees. Try again in a moment, with the latest choice saved.
             def retry() -> None:
                 if self.window is window:
-                    self.switch_language(self.language)
+                    self.switch_language(self.s.settings.get(LANGUAGE))
 
             QTimer.singleShot(100, retry)
             return
 
-        for old in self.app.findChildren(QTranslator):
-            self.app.removeTranslator(old)
-            old.setParent(None)
         i18n.install(self.app, lang, self.s.settings.data_dir / "cache")
         previous = self.window
         if self.wedge is not None:

@@ -163,7 +163,6 @@ class ManagerPanel(QWidget):
         super().__init__(parent)
         self.s = services
         self.report: Any = None
-        self._shop_terminals = False  # the "Par terminal" table shows the central statement
         self.day = QDateEdit(QDate.currentDate())
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("dd/MM/yyyy")
@@ -247,7 +246,6 @@ class ManagerPanel(QWidget):
 
     def reload(self) -> None:
         day, terminal = self.selected_day(), self.s.terminal
-        self._shop_terminals = False  # the report comes first (same lane), then the statement
         Operation(self.s.runner, lambda: terminal.report(day)).success(self._show_report).failure(
             self._failed
         ).run()
@@ -263,7 +261,6 @@ class ManagerPanel(QWidget):
 
     def _reconcile_failed(self, exc: BaseException) -> None:
         self.reconciliation.setRowCount(0)
-        self._show_shop_terminals(None)
         self.note.setText(self.tr("Rapprochement impossible : {why}").format(why=texts.error(exc)))
 
     def _show_report(self, report: Any) -> None:
@@ -287,23 +284,19 @@ class ManagerPanel(QWidget):
 
         _fill(self.by_wallet, rows("by_wallet"))
         _fill(self.by_kind, rows("by_kind"))
-        if not self._shop_terminals:  # until the central statement lists every terminal
-            _fill(self.by_terminal, rows("by_terminal"))
+        # This till's own line for now; the central statement, which follows on the same lane,
+        # replaces it with every terminal of the shop (`_show_shop_terminals`).
+        self.by_terminal_box.setTitle(self.tr("Par terminal"))
+        _fill(self.by_terminal, rows("by_terminal"))
 
     def _show_shop_terminals(self, statement: dict[str, Any] | None) -> None:
-        """Every terminal of the shop and the extranet, from the central statement; this
-        terminal's own journal alone when the statement cannot be read."""
-        lines = (statement or {}).get("by_terminal") or []
-        self._shop_terminals = bool(statement)
+        """Every terminal of the shop and the extranet, from the central statement; without
+        it, the table keeps this till's own line from its journal."""
         if not statement:
-            self.by_terminal_box.setTitle(self.tr("Par terminal"))
-            if self.report is not None:
-                tables = day_tables(self.report)["by_terminal"]
-                _fill(self.by_terminal, [[k, str(n), texts.money(c)] for k, n, c in tables])
             return
         self.by_terminal_box.setTitle(self.tr("Par terminal (relevé du service central)"))
         rows = []
-        for line in lines:
+        for line in statement.get("by_terminal") or []:
             if line.get("terminal_id") is None:
                 label = QCoreApplication.translate("Texts", "Extranet bénéficiaire")
             else:

@@ -210,8 +210,4 @@ def test_language_switched_in_settings_applies_at_once(central, tmp_path, qtbot,
         assert ui.window.tabs.tabText(0) == "Comptoir (F1)"
     finally:
         ui.close(qapp)
-        from pos.ui import i18n as catalogue
-
-        for old in qapp.findChildren(QTranslator):  # leave the next tests in French
-            qapp.removeTranslator(old)
-        catalogue.install(qapp, "fr", tmp_path / "cache")
+        i18n.install(qapp, "fr", tmp_path / "cache")  # leave the next tests in French
