@@ -3,12 +3,19 @@
 Routes are async and hand their database work to the thread pool in one call each. Money-moving
 routes read their body themselves (after authentication and the idempotency check, as API.md
 orders refusals); their documented request bodies come from central.schemas.
+
+In this file, in order: `Service` (database, keys, wallet types, authentication, upkeep) and the
+caller dependencies; what "the same body" means for idempotency; `create_app`; the terminal
+routes (`_terminal_routes`, with `/v1/sync` applied by `_sync`); the beneficiary routes
+(`_beneficiary_routes`). The money rules themselves live in `central.ledger`, the read-only
+queries in `central.queries`, the key store in `central.idempotency`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import re
@@ -729,8 +736,6 @@ def _sync(svc: Service, caller: TerminalCaller, raw: bytes) -> dict[str, Any]:
                 }
             )
             continue
-        import json
-
         if outcome.replayed:
             verdict = "duplicate"
         else:
