@@ -193,17 +193,6 @@ class TerminalStatus:
 
 
 @dataclass(frozen=True)
-class SyncReport:
-    online: bool
-    sent: int = 0
-    applied: int = 0
-    duplicate: int = 0
-    rejected: int = 0
-    remaining: int = 0
-    error: str | None = None
-
-
-@dataclass(frozen=True)
 class FollowUp:
     """An offline operation the central service rejected at sync: for the manager to settle."""
 

@@ -54,7 +54,6 @@ from pos.results import (
     Reconciliation,
     Refusal,
     Refused,
-    SyncReport,
     TerminalStatus,
     TransactionView,
     VoucherView,
@@ -65,6 +64,7 @@ from pos.store import Store, default_data_dir
 from pos.sync import credentials
 from pos.sync.client import ApiClient, ApiError, ClientError, TlsError, UnknownOutcome
 from pos.sync.worker import DRIFT_WARNING_S, SyncEngine, SyncWorker, recover_in_flight
+from pos.sync.worker import PassResult as SyncReport  # what a sync pass did
 
 log = logging.getLogger("pos.terminal")
 
@@ -1205,15 +1205,7 @@ class Terminal:
                 break
             attempt += 1
             time.sleep(min(60.0, 2 ** min(attempt, 6)) * random.uniform(0.5, 1.0))
-        return SyncReport(
-            online=result.online,
-            sent=result.sent,
-            applied=result.applied,
-            duplicate=result.duplicate,
-            rejected=result.rejected,
-            remaining=result.remaining,
-            error=result.error,
-        )
+        return result
 
     def start_background_sync(self, interval_s: float | None = None) -> None:
         """Run the sync worker in a daemon thread (backoff with jitter, health probe)."""
