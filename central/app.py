@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from central import __version__, idempotency, ledger, qrtoken, queries, schemas
+from central import __version__, idempotency, ledger, queries, schemas
 from central.clock import fmt_instant, now, parse_instant, today
 from central.db import Database, normalize_url
 from central.errors import ApiError, unauthorized, validation
@@ -57,6 +57,7 @@ from central.web import (
     parse_json_object,
     validate_body,
 )
+from hdf_common import qrtoken
 
 logger = logging.getLogger("central")
 

@@ -9,9 +9,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, insert, select
 
-from central import qrtoken
 from central.clock import now
 from central.models import signing_keys
+from hdf_common import qrtoken
 
 RELOAD_SECONDS = 2.0
 

@@ -28,7 +28,6 @@ from sqlalchemy import (
     update,
 )
 
-from central import qrtoken
 from central.clock import business_day, fmt_instant, now
 from central.errors import ApiError, validation
 from central.keyring import KeyRing
@@ -42,6 +41,7 @@ from central.models import (
     wallet_types,
     wallets,
 )
+from hdf_common import qrtoken
 
 PARTNER_KINDS = ("counter_payment", "voucher_redemption", "online_payment", "cancellation")
 CANCELLABLE_KINDS = ("counter_payment", "online_payment", "voucher_redemption")

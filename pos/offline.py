@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from central import qrtoken
+from hdf_common import qrtoken
 from pos.domain import OfflinePolicy, Partner, parse_day
 from pos.scan import Scan, ScanKind, verify_scan
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from central import qrtoken
+from hdf_common import qrtoken
 
 # A scanner configured for QWERTY on an AZERTY keyboard types the digit row unshifted.
 AZERTY_DIGITS = str.maketrans("&é\"'(-è_çà", "1234567890")

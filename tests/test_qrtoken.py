@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from central import qrtoken
+from hdf_common import qrtoken
 
 
 @pytest.fixture(scope="module")

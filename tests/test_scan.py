@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from central import qrtoken
+from hdf_common import qrtoken
 from pos.scan import ScanKind, parse_scan, verify_scan
 
 KEY = qrtoken.generate_private_key()

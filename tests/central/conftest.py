@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from support.api import Client, Terminal
 from support.central_server import CentralProcess, sqlite_url, start_central
 
-from central import qrtoken
+from hdf_common import qrtoken
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 

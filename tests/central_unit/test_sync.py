@@ -6,7 +6,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from central import qrtoken
+from hdf_common import qrtoken
 
 from .conftest import balance, beneficiary, enrol, sql
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from central import qrtoken
+from hdf_common import qrtoken
 from pos import offline
 from pos.domain import (
     Card,

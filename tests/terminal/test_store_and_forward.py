@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from central import qrtoken
+from hdf_common import qrtoken
 from pos import terminal as terminal_module
 from pos.domain import business_day, utc_now
 from pos.scan import parse_scan
