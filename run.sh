@@ -2,8 +2,7 @@
 # Run the product with its demo data: `./run.sh` (extra arguments go to the program).
 set -euo pipefail
 cd "$(dirname "$0")"
-bash scripts/bootstrap.sh
-export PATH="$HOME/.local/bin:$PATH"
+source scripts/bootstrap.sh  # puts uv on PATH
 # With a screen: the terminal's windows on the embedded demo central service (`hdf-pos --demo`).
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ "$(uname)" = Darwin ]; then
   exec uv run --frozen hdf-pos --demo "$@"

@@ -2,7 +2,6 @@
 # Run the whole test suite: `./test.sh` (extra arguments go to pytest).
 set -euo pipefail
 cd "$(dirname "$0")"
-bash scripts/bootstrap.sh
-export PATH="$HOME/.local/bin:$PATH"
+source scripts/bootstrap.sh  # puts uv on PATH
 export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
 exec uv run --frozen pytest "$@"
