@@ -22,6 +22,8 @@ hdf_debian_packages=(
 hdf_is_root() { [ "$(id -u)" = 0 ]; }
 hdf_has_apt() { command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; }
 
+hdf_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
+
 hdf_apt_install() {
   echo "bootstrap: installing Debian packages: $*" >&2
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
@@ -32,7 +34,8 @@ hdf_debian_libraries() {
   hdf_has_apt || return 0 # not Debian/Ubuntu: the README lists what to install
   local missing=() p
   for p in "${hdf_debian_packages[@]}"; do
-    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+    # Ubuntu 24.04 and Debian 13 renamed some libraries for 64-bit time_t (libzbar0 → libzbar0t64).
+    hdf_installed "$p" || hdf_installed "${p}t64" || missing+=("$p")
   done
   # PostgreSQL server binaries, for the tests that start a throw-away cluster
   if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

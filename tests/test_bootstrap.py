@@ -75,7 +75,11 @@ def test_a_user_missing_debian_packages_gets_the_apt_get_line(tmp_path):
     _home, env = _machine(tmp_path, uid=1000, python3="exit 1")
     bindir = Path(env["PATH"])
     _stub(bindir, "apt-get", "exit 99")  # must never be called by a non-root user
-    _stub(bindir, "dpkg-query", 'case "$3" in libzbar0) exit 1;; esac; echo "install ok installed"')
+    _stub(
+        bindir,
+        "dpkg-query",
+        'case "$3" in libzbar0|libzbar0t64) exit 1;; esac; echo "install ok installed"',
+    )
     _stub(bindir, "initdb", "exit 0")
     _stub(bindir, "ls", "exit 0")
     done = _bootstrap(env)
@@ -84,3 +88,15 @@ def test_a_user_missing_debian_packages_gets_the_apt_get_line(tmp_path):
         "ask your administrator to run: apt-get install --no-install-recommends libzbar0"
         in done.stderr
     )
+
+
+def test_libraries_renamed_for_64_bit_time_are_seen_as_installed(tmp_path):
+    # Ubuntu 24.04: libzbar0 is installed as libzbar0t64; asking for it again every run is noise.
+    _home, env = _machine(tmp_path, uid=1000, python3="exit 1")
+    bindir = Path(env["PATH"])
+    _stub(bindir, "dpkg-query", 'case "$3" in libzbar0) exit 1;; esac; echo "install ok installed"')
+    _stub(bindir, "initdb", "exit 0")
+    _stub(bindir, "uv", "exit 0")
+    done = _bootstrap(env)
+    assert done.returncode == 0, done.stderr
+    assert "missing" not in done.stderr
