@@ -94,5 +94,5 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then # run, not sourced
   fi
   hdf_bootstrap
 else
-  hdf_bootstrap || { echo "bootstrap: failed (see above)" >&2; return 1 2>/dev/null || exit 1; }
+  hdf_bootstrap || return 1 # each failure has said why in one sentence
 fi
