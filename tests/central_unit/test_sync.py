@@ -8,18 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 from hdf_common import clock, qrtoken
 
-from .conftest import balance, beneficiary, enrol, sql
+from .conftest import balance, beneficiary, enrol, signing_key
 
 
 def _at(delta: timedelta) -> str:
     return (clock.now() + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _signing_key(central):
-    [(kid, pem)] = sql(
-        central, "SELECT kid, private_pem FROM signing_keys ORDER BY created_at DESC LIMIT 1"
-    )
-    return kid, qrtoken.private_key_from_pem(pem)
 
 
 def _item(body: dict, occurred_at: str, operation: str = "payment") -> dict:
@@ -33,7 +26,7 @@ def _item(body: dict, occurred_at: str, operation: str = "payment") -> dict:
 
 def test_a_token_expired_now_is_accepted_for_an_operation_made_while_it_was_valid(central):
     till = enrol(central.url, "E305")
-    kid, key = _signing_key(central)
+    kid, key = signing_key(central)
     issued = int(clock.timestamp()) - 2 * 3600
     claims = {"card": "23166622", "iat": issued, "exp": issued + 600, "wallets": []}
     token = qrtoken.CARD_PREFIX + qrtoken.sign(claims, key, kid)

@@ -15,6 +15,7 @@ yields to the service it starts: `start_central(env=clock_env(setting))`).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -43,6 +44,12 @@ def install_session_clock() -> str | None:
     assert setting is not None
     os.environ[clock.ENV_VAR] = setting
     return setting
+
+
+def anchored(instant: str) -> str:
+    """The setting that makes a clock read `instant` now (give the same to a test and to the
+    service it starts: they then agree to the millisecond)."""
+    return f"{clock.parse_setting(instant)[0].isoformat()}@{time.time():.6f}"
 
 
 def clock_env(setting: str | None) -> dict[str, str]:
