@@ -64,6 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "log_config": None,
         "log_level": args.log_level,
         "timeout_graceful_shutdown": 5,
+        "date_header": False,  # RequestLog sets Date by the service's (settable) clock
     }
     if args.workers > 1:
         uvicorn.run(
@@ -259,6 +260,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--database", default=None, help=db_help)
+        p.add_argument(
+            "--clock",
+            type=_clock_setting,
+            default=None,
+            metavar="INSTANT",
+            help="horloge réglée sur cet instant RFC 3339 (puis qui avance), pour les essais ; "
+            "défaut : HDF_CLOCK, sinon l'horloge réelle",
+        )
         return p
 
     serve = with_db(sub.add_parser("serve", help="servir l'API"))
@@ -342,8 +351,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _clock_setting(text: str) -> str:
+    from hdf_common.clock import ClockSettingError, parse_setting
+
+    try:
+        parse_setting(text)
+    except ClockSettingError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "clock", None):
+        from hdf_common import clock
+
+        clock.set_clock(args.clock)
+        os.environ[clock.ENV_VAR] = clock.setting() or ""  # uvicorn's workers read the same
     result: int = args.func(args)
     return result
 

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def business_day(instant: datetime) -> date:
-    """The Paris calendar day an instant falls on."""
-    return instant.astimezone(PARIS).date()
-
-
-def today() -> date:
-    return business_day(now())
+# The service reads the shared, settable clock (`hdf-central serve --clock`, HDF_CLOCK).
+from hdf_common.clock import PARIS as PARIS
+from hdf_common.clock import business_day as business_day
+from hdf_common.clock import now as now
+from hdf_common.clock import today as today
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:

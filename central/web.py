@@ -3,6 +3,7 @@ line with its request id, body parsing with API.md's 400/422 split, and the Open
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import time
@@ -17,10 +18,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from central import clock
 from central.errors import PROBLEM_MEDIA_TYPE, ApiError, problem_response, validation
 from central.schemas import REQUEST_MODELS, Problem
 
 log = logging.getLogger("central.access")
+
+
+def http_date() -> str:
+    """The current instant by the service's clock, as an HTTP Date header says it."""
+    return email.utils.formatdate(clock.now().timestamp(), usegmt=True)
 
 
 # ---- request log --------------------------------------------------------------------------------
@@ -54,8 +61,11 @@ class RequestLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", []))
+                headers = [h for h in message.get("headers", []) if h[0].lower() != b"date"]
                 headers.append((b"x-request-id", request_id.encode("latin-1")))
+                # By the service's clock (settable), not uvicorn's: a terminal compares it with
+                # its own to warn of a skew (`serve` turns uvicorn's header off).
+                headers.append((b"date", http_date().encode("latin-1")))
                 message["headers"] = headers
             await send(message)
 
@@ -63,7 +73,7 @@ class RequestLog:
             await self.app(scope, receive, send_wrapper)
         finally:
             line = {
-                "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "ts": clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "event": "request",
                 "request_id": request_id,
                 "method": scope.get("method"),

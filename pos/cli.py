@@ -13,12 +13,14 @@ import getpass
 import importlib
 import io
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from hdf_common import clock
 from pos.domain import PARIS, business_day, kind_label
 from pos.messages import wallet_reason_message
 from pos.money import format_amount
@@ -475,6 +477,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="dossier des données du terminal (sinon HDF_POS_HOME)")
     parser.add_argument("--demo", action="store_true", help="démonstration (fenêtres)")
     parser.add_argument("--lang", choices=["fr", "en"], help="langue des fenêtres")
+    parser.add_argument(
+        "--clock",
+        metavar="INSTANT",
+        help="horloge réglée sur cet instant RFC 3339 (puis qui avance), pour les essais et les "
+        "démonstrations ; défaut : HDF_CLOCK, sinon l'horloge réelle",
+    )
     parser.set_defaults(func=cmd_windows)
     sub = parser.add_subparsers(title="commandes", metavar="COMMANDE", parser_class=_Parser)
 
@@ -556,6 +564,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _set_clock(text: str) -> None:
+    """This process's clock, and the demo service's it starts (they read HDF_CLOCK)."""
+    try:
+        clock.set_clock(text)
+    except clock.ClockSettingError as exc:
+        raise CliError(str(exc)) from exc
+    os.environ[clock.ENV_VAR] = clock.setting() or ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -563,6 +580,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help (0) or bad arguments (2): an exit code, not an exception
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_REFUSED
     try:
+        if args.clock:
+            _set_clock(args.clock)
         return int(args.func(args))
     except CliError as err:
         _err(f"Erreur : {err}")

@@ -10,21 +10,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from hdf_common import clock
+from hdf_common.clock import PARIS as PARIS
 
 
 def business_day(at: datetime | None = None) -> date:
-    """The business day (Europe/Paris) an instant belongs to."""
-    at = at or datetime.now(UTC)
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(PARIS).date()
+    """The business day (Europe/Paris) an instant belongs to, by default now's."""
+    return clock.business_day(at)
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """Now, by the shared clock (settable: HDF_CLOCK, `hdf-pos --clock`)."""
+    return clock.now()
 
 
 def to_rfc3339(at: datetime) -> str:

@@ -6,7 +6,21 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
+from support.clock import install_session_clock
 from support.postgres import PostgresCluster, PostgresUnavailable, postgres_cluster
+
+from hdf_common import clock
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One clock for the whole session, here and in every process the tests start (HDF_CLOCK):
+    a fixed instant by default, HDF_TEST_CLOCK to run the suite at another (support/clock.py)."""
+    install_session_clock()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    setting = clock.setting()
+    return f"clock: {setting.partition('@')[0] if setting else 'real'} (HDF_TEST_CLOCK to change)"
 
 
 def _in_ci() -> bool:

@@ -1,16 +1,14 @@
 """parse_scan: every input becomes one Scan, table-driven (Electrum's payment_identifier style)."""
 
-import time
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hdf_common import qrtoken
+from hdf_common import clock, qrtoken
 from pos.scan import ScanKind, parse_scan, verify_scan
 
 KEY = qrtoken.generate_private_key()
-NOW = int(time.time())
+NOW = int(clock.timestamp())
 CARD_TOKEN = qrtoken.sign({"card": "23166621", "iat": NOW, "exp": NOW + 600, "wallets": []}, KEY)
 VOUCHER_TOKEN = qrtoken.sign(
     {

@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from hdf_common import clock
 from pos.scanner.chain import DecoderChain
 from pos.scanner.codes import Code
 from pos.scanner.decoders import DecoderUnavailable
@@ -125,7 +126,7 @@ def _describe(seen: Seen) -> str:
     if not scan.is_valid:
         detail = f"({scan.reason}) "
     text = seen.code.text if len(seen.code.text) <= 60 else seen.code.text[:57] + "…"
-    stamp = time.strftime("%H:%M:%S")
+    stamp = clock.now().astimezone().strftime("%H:%M:%S")
     return f"{stamp} [{seen.code.symbology.value}] {scan.kind.value} {detail}{text}"
 
 

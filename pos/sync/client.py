@@ -11,7 +11,6 @@ Three ways a call can fail, and the terminal treats them differently:
 from __future__ import annotations
 
 import email.utils
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,8 @@ from urllib3.exceptions import (
     NameResolutionError,
     NewConnectionError,
 )
+
+from hdf_common import clock
 
 CONNECT_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 10.0
@@ -173,7 +174,7 @@ class ApiClient:
             headers["Authorization"] = f"Bearer {self.token}"
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
-        started = time.time()
+        started = clock.timestamp()  # the same clock as the service's Date, when both are set
         try:
             resp = self.session.request(
                 method,
@@ -195,7 +196,7 @@ class ApiClient:
             raise UnknownOutcome(str(exc)) from exc
         except requests.exceptions.RequestException as exc:
             raise UnknownOutcome(str(exc)) from exc
-        self._sample_clock(resp, started, time.time())
+        self._sample_clock(resp, started, clock.timestamp())
         if resp.status_code >= 500:
             raise UnknownOutcome(f"HTTP {resp.status_code}")
         if resp.status_code >= 400:

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QDate, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -163,7 +163,7 @@ class ManagerPanel(QWidget):
         super().__init__(parent)
         self.s = services
         self.report: Any = None
-        self.day = QDateEdit(QDate.currentDate())
+        self.day = QDateEdit(texts.business_today())
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("dd/MM/yyyy")
         self.day.dateChanged.connect(lambda _d: self.reload())

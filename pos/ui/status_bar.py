@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
+from hdf_common import clock
 from pos.ui.events import RateLimiter
 
 
@@ -21,7 +22,7 @@ def local_time(at: datetime | None) -> str:
     if at is None:
         return "—"
     local = at.astimezone()
-    if local.date() == datetime.now().astimezone().date():
+    if local.date() == clock.now().astimezone().date():
         return local.strftime("%H:%M")
     return local.strftime("%d/%m %H:%M")
 

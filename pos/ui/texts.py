@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QDate
 
 from pos import messages
+from pos.domain import business_day
 from pos.money import format_amount
+
+
+def business_today() -> QDate:
+    """Today's business day (Paris, by the shared clock) for a day picker; not the PC's date."""
+    day = business_day()
+    return QDate(day.year, day.month, day.day)
 
 
 def money(cents: int) -> str:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QDate, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -49,7 +49,7 @@ class TransactionsPanel(QWidget):
         self.items: list[Any] = []
         self.stale = True
         self.loading = False
-        self.day = QDateEdit(QDate.currentDate())
+        self.day = QDateEdit(texts.business_today())
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("dd/MM/yyyy")
         self.kind = QComboBox()

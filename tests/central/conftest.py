@@ -7,7 +7,6 @@ wallets, or compare balances before and after, so they do not depend on their or
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from support.api import Client, Terminal
 from support.central_server import CentralProcess, sqlite_url, start_central
 
-from hdf_common import qrtoken
+from hdf_common import clock, qrtoken
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -96,7 +95,7 @@ def sign_card_token(central: CentralProcess) -> Callable[..., str]:
         exp: float | None = None,
         wallets: list[dict[str, Any]] | None = None,
     ) -> str:
-        issued = int(iat if iat is not None else time.time())
+        issued = int(iat if iat is not None else clock.timestamp())
         claims = {
             "card": card,
             "iat": issued,

@@ -9,6 +9,8 @@ import uuid
 import pytest
 from support.api import Client, Terminal, assert_problem, business_day, new_key, paris_today
 
+from hdf_common import clock
+
 JEAN, STEPHANE, INES, LUCAS, EMMA = "23166621", "23166622", "23166623", "23166624", "23166625"
 
 
@@ -127,7 +129,7 @@ def test_a_refused_payment_changes_nothing(
 
 def test_qr_token_refusals(api: Client, l212: Terminal, sign_card_token) -> None:
     before = l212.balance(JEAN, "MANUEQUIP")
-    now = time.time()
+    now = clock.timestamp()
     expired = sign_card_token(JEAN, iat=now - 1200, exp=now - 600)
     assert_problem(l212.pay(JEAN, "MANUEQUIP", 100, qr_token=expired), 422, "token_expired")
     other_card = api.beneficiary(STEPHANE).qr()
@@ -153,7 +155,7 @@ def test_qr_entry_without_a_token_is_a_validation_error(l212: Terminal) -> None:
 
 
 def test_order_of_refusals(api: Client, l212: Terminal, sign_card_token) -> None:
-    now = time.time()
+    now = clock.timestamp()
     expired = sign_card_token(INES, iat=now - 1200, exp=now - 600)
     # 401 before anything else, even a malformed body.
     resp = api.post("/v1/payments", json={"amount_cents": 0}, key=new_key(), token="nope")

@@ -17,6 +17,8 @@ from support.api import (
     payment_body,
 )
 
+from hdf_common import clock
+
 JEAN, STEPHANE, EMMA = "23166621", "23166622", "23166625"
 
 
@@ -46,7 +48,7 @@ def test_applied_item_keeps_occurred_at_and_is_offline(e305: Terminal, sign_card
     before = e305.balance(STEPHANE, "PREMIEREQUIP")
     occurred = ago(hours=2)
     # The QR the beneficiary showed then: issued a minute before, long expired now.
-    token = sign_card_token(STEPHANE, iat=time.time() - 7260)
+    token = sign_card_token(STEPHANE, iat=clock.timestamp() - 7260)
     item = payment_item(STEPHANE, "PREMIEREQUIP", 300, occurred_at=occurred, qr_token=token)
     (result,) = results_of(e305.sync([item]))
     assert result["idempotency_key"] == item["idempotency_key"]
@@ -139,7 +141,7 @@ def test_occurred_at_older_than_max_age_is_rejected(e305: Terminal) -> None:
 
 
 def test_qr_token_judged_at_occurred_at(e305: Terminal, sign_card_token) -> None:
-    now = time.time()
+    now = clock.timestamp()
     # Issued 30 minutes ago, expired 20 minutes ago: fine for a payment made 25 minutes ago.
     token = sign_card_token(STEPHANE, iat=now - 1800, exp=now - 1200)
     assert_problem(e305.pay(STEPHANE, "PREMIEREQUIP", 100, qr_token=token), 422, "token_expired")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -72,3 +73,13 @@ def beneficiary(base: str, dossier: str) -> httpx.Client:
     return httpx.Client(
         base_url=base, headers={"Authorization": f"Bearer {resp.json()['token']}"}, timeout=30
     )
+
+
+def signing_key(central: CentralProcess) -> tuple[str, Any]:
+    """The service's current QR signing key (kid, private key), read from its database."""
+    from hdf_common import qrtoken
+
+    [(kid, pem)] = sql(
+        central, "SELECT kid, private_pem FROM signing_keys ORDER BY created_at DESC LIMIT 1"
+    )
+    return kid, qrtoken.private_key_from_pem(pem)

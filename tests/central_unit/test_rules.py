@@ -229,14 +229,15 @@ def test_keys_rotate_adds_a_signing_key_and_old_tokens_still_verify(central, tmp
     new_kid = next(k["kid"] for k in keys if k["kid"] not in old_kids)
     assert all(k["kty"] == "OKP" and k["crv"] == "Ed25519" and k["alg"] == "EdDSA" for k in keys)
     # Old QR codes verify with the published keys, and new ones are signed with the new key.
-    from hdf_common import qrtoken
+    from hdf_common import clock, qrtoken
 
-    assert qrtoken.verify(old_qr.removeprefix("HDF1:"), keys, at=time.time())["card"] == "23166622"
-    deadline = time.time() + 10
+    old_token = old_qr.removeprefix("HDF1:")
+    assert qrtoken.verify(old_token, keys, at=clock.timestamp())["card"] == "23166622"
+    deadline = time.monotonic() + 10
     while True:
         new_qr = holder.post("/v1/beneficiary/qr").json()["qr_token"].removeprefix("HDF1:")
         header = json.loads(qrtoken.b64url_decode(new_qr.split(".")[0]))
-        if header["kid"] == new_kid or time.time() > deadline:
+        if header["kid"] == new_kid or time.monotonic() > deadline:
             break
         time.sleep(0.5)
     assert header["kid"] == new_kid

@@ -6,20 +6,13 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from hdf_common import qrtoken
+from hdf_common import clock, qrtoken
 
-from .conftest import balance, beneficiary, enrol, sql
+from .conftest import balance, beneficiary, enrol, signing_key
 
 
 def _at(delta: timedelta) -> str:
-    return (datetime.now(UTC) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _signing_key(central):
-    [(kid, pem)] = sql(
-        central, "SELECT kid, private_pem FROM signing_keys ORDER BY created_at DESC LIMIT 1"
-    )
-    return kid, qrtoken.private_key_from_pem(pem)
+    return (clock.now() + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _item(body: dict, occurred_at: str, operation: str = "payment") -> dict:
@@ -33,8 +26,8 @@ def _item(body: dict, occurred_at: str, operation: str = "payment") -> dict:
 
 def test_a_token_expired_now_is_accepted_for_an_operation_made_while_it_was_valid(central):
     till = enrol(central.url, "E305")
-    kid, key = _signing_key(central)
-    issued = int(time.time()) - 2 * 3600
+    kid, key = signing_key(central)
+    issued = int(clock.timestamp()) - 2 * 3600
     claims = {"card": "23166622", "iat": issued, "exp": issued + 600, "wallets": []}
     token = qrtoken.CARD_PREFIX + qrtoken.sign(claims, key, kid)
     body = {
@@ -62,8 +55,8 @@ def test_a_token_expired_now_is_accepted_for_an_operation_made_while_it_was_vali
     assert expired["body"]["code"] == "token_expired"
     assert balance(till, "23166622", "PREMIEREQUIP") == before - 700
 
-    # The list and the statement put it on the day it happened.
-    day = datetime.fromtimestamp(issued + 60, UTC).date().isoformat()
+    # The list and the statement put it on the (Paris) business day it happened.
+    day = clock.business_day(datetime.fromtimestamp(issued + 60, UTC)).isoformat()
     listed = till.get("/v1/transactions", params={"from": day, "to": day}).json()["items"]
     assert txn["transaction_id"] in [t["transaction_id"] for t in listed]
 

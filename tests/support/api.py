@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from hdf_common import clock
+
 DEMO_PARTNER_PASSWORDS = {"L212": "Demo-L212", "E305": "Demo-E305", "L404": "Demo-L404"}
 # card number -> (dossier number, beneficiary password)
 DEMO_CARDS = {
@@ -27,8 +29,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def paris_today() -> date:
-    """Today's business day (Europe/Paris)."""
-    return datetime.now(PARIS).date()
+    """Today's business day (Europe/Paris), by the suite's clock."""
+    return clock.today()
 
 
 def business_day(text: str) -> date:
@@ -38,7 +40,7 @@ def business_day(text: str) -> date:
 
 def ago(**delta: float) -> str:
     """An RFC 3339 UTC instant that long ago (`ago(minutes=5)`)."""
-    return rfc3339(datetime.now(UTC) - timedelta(**delta))
+    return rfc3339(clock.now() - timedelta(**delta))
 
 
 def new_key() -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import email.utils
 import socket
 import threading
-import time
 from typing import Any
 
 import requests
+
+from hdf_common import clock
 
 PASSWORDS = {
     "23166621": "Demo-3116960",
@@ -174,7 +175,8 @@ class Proxy:
                 if name == b"connection":
                     continue
                 if name == b"date" and self.date_shift_s:
-                    shifted = email.utils.formatdate(time.time() + self.date_shift_s, usegmt=True)
+                    at = clock.timestamp() + self.date_shift_s  # the service's clock, shifted
+                    shifted = email.utils.formatdate(at, usegmt=True)
                     line = b"date: " + shifted.encode()
                 kept.append(line)
             kept.append(b"connection: close")
@@ -222,6 +224,7 @@ def self_signed_tls(folder: Any) -> tuple[Any, str]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hdf-central-test")])
+    # OpenSSL judges a certificate's validity by the real clock, never by the suite's.
     now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from conftest import shot
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtTest import QTest
+from support.central_server import start_central
+from support.clock import DST_SPRING_NIGHT, anchored, clock_at
 from ui_harness import DEMO_PIN, open_counter
 
 WAIT_MS = 15000
@@ -55,3 +57,30 @@ def test_day_closed_and_exported(central, tmp_path, qtbot, qapp):
         shot(w, "14-day-closed")
     finally:
         ui.close(qapp)
+
+
+def test_the_day_shown_at_half_past_midnight_on_a_dst_night_is_the_paris_day(tmp_path, qtbot, qapp):
+    # 2027-03-28 00:30 Paris = 2027-03-27T23:30Z. Catches a day picker that starts on the PC's
+    # date (QDate.currentDate(): a UTC machine is still on the 27th) or on the UTC date: the
+    # statement of the 27th has none of the demo's online payment, made at 00:30 on the 28th.
+    setting = anchored(DST_SPRING_NIGHT)
+    with (
+        clock_at(setting),
+        start_central(data_dir=tmp_path / "central", extra_args=["--clock", setting]) as central,
+    ):
+        ui = open_counter(qapp, tmp_path / "terminal", central.url)
+        try:
+            w = ui.window
+            qtbot.addWidget(w)
+            assert w.transactions.day.date() == QDate(2027, 3, 28)
+            w.tabs.setCurrentWidget(w.manager)
+            m = w.manager
+            assert m.day.date() == QDate(2027, 3, 28)
+            qtbot.waitUntil(lambda: m.by_terminal.rowCount() > 0, timeout=WAIT_MS)
+            rows = {
+                m.by_terminal.item(r, 0).text(): m.by_terminal.item(r, 2).text()
+                for r in range(m.by_terminal.rowCount())
+            }
+            assert rows["Extranet bénéficiaire"].replace("\xa0", " ") == "35,00 €"
+        finally:
+            ui.close(qapp)

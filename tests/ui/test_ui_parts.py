@@ -4,19 +4,20 @@ state line, the rate limiter and the task runner's "callbacks on the GUI thread"
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from conftest import shot
 from escpos.printer import Dummy
 from PySide6.QtCore import QThread
 
+from hdf_common import clock
 from pos.terminal import Receipt, TerminalStatus
 from pos.ui import receipts
 from pos.ui.events import EventBridge, RateLimiter
 from pos.ui.status_bar import StatusBar
 from pos.ui.tasks import TaskRunner
 
-NOW = datetime.now(UTC)
+NOW = clock.now()
 RECEIPT = Receipt(
     ticket_number="T-000042",
     transaction_number="1234567",
