@@ -36,7 +36,7 @@ from central.db import Database, normalize_url
 from central.errors import ApiError, unauthorized, validation
 from central.keyring import KeyRing
 from central.ledger import BeneficiaryCaller, Judged, Partner, TerminalCaller
-from central.models import beneficiary_sessions, cards, partners, terminals
+from central.models import beneficiary_sessions, cards, partners, terminals, wallets
 from central.schemas import UUID_PATTERN
 from central.security import (
     is_rate_limited,
@@ -905,7 +905,7 @@ def _beneficiary_routes(app: FastAPI, svc: Service) -> None:
                     )
                 p = conn.execute(select(partners).where(partners.c.id == v.partner_id)).one()
                 balance = conn.execute(
-                    select(ledger.wallets.c.balance_cents).where(ledger.wallets.c.id == v.wallet_id)
+                    select(wallets.c.balance_cents).where(wallets.c.id == v.wallet_id)
                 ).scalar_one()
             return render_voucher(
                 v, p, balance_after_cents=balance, qr_text=ledger.voucher_qr(svc.keys, v)
