@@ -25,9 +25,9 @@ from central.routes.deps import (
     Svc,
     TicketPath,
 )
-from central.routes.keyed import card_scope, idempotent, order_hash, prepayment_cancel_hash
+from central.routes.keyed import idempotent, order_hash, prepayment_cancel_hash
 from central.security import is_rate_limited, new_token, record_failure, token_hash, verify_password
-from central.web import body_doc, dict_response, parse_json_object, validate_body
+from central.web import binary_doc, body_doc, dict_response, parse_json_object, validate_body
 from hdf_common import qrtoken
 
 SESSION_LIFETIME = timedelta(hours=1)
@@ -134,11 +134,7 @@ async def _order(
         return place(conn, validate_body(schemas.BeneficiaryOrderRequest, parse_json_object(raw)))
 
     return await idempotent(
-        request,
-        key=key,
-        scope=card_scope(caller),
-        req_hash=order_hash(operation_name, raw),
-        operation=operation,
+        request, key, caller, operation, req_hash=order_hash(operation_name, raw)
     )
 
 
@@ -159,9 +155,7 @@ async def prepay(request: Request, caller: Beneficiary, key: IdempotencyKey, svc
     "/v1/beneficiary/prepayments/{ticket_number}/voucher.pdf",
     response_class=Response,
     openapi_extra=BENEFICIARY_AUTH,
-    responses={
-        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
-    },
+    responses=binary_doc("application/pdf"),
 )
 async def voucher_pdf(caller: Beneficiary, ticket_number: TicketPath, svc: Svc) -> Response:
     from central.voucher_pdf import render_voucher
@@ -199,11 +193,7 @@ async def cancel_prepayment(
         return ledger.cancel_prepayment(conn, keys=svc.keys, caller=caller, ticket=ticket_number)
 
     return await idempotent(
-        request,
-        key=key,
-        scope=card_scope(caller),
-        req_hash=prepayment_cancel_hash(ticket_number),
-        operation=operation,
+        request, key, caller, operation, req_hash=prepayment_cancel_hash(ticket_number)
     )
 
 

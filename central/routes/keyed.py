@@ -28,21 +28,22 @@ Operation = Callable[[Connection], tuple[int, dict[str, Any]]]
 
 async def idempotent(
     request: Request,
-    *,
     key: str,
-    scope: str | Callable[[Connection], str],
-    req_hash: str,
+    caller: TerminalCaller | BeneficiaryCaller | Callable[[Connection], str],
     operation: Operation,
+    *,
+    req_hash: str,
 ) -> Response:
-    """Answer a money-moving request: `operation(conn)` runs once under (scope, key), a repeat
-    gets the stored answer. `scope` is the key's scope, or a function that authenticates on the
-    transaction's own connection and returns it (the hot path: one connection, one trip fewer).
+    """Answer a money-moving request: `operation(conn)` runs once under the caller's `key`, a
+    repeat gets the stored answer. `caller` gives the key's scope (`key_scope`), or is a function
+    that authenticates on the transaction's own connection and returns the scope (the hot path:
+    one connection, one trip fewer). `req_hash` says what "the same request" is (below).
     `operation` returns (status, body) or raises ApiError before it writes anything."""
-    begin = scope if callable(scope) else None
+    begin = caller if callable(caller) else None
     outcome = await run_in_threadpool(
         idempotency.run,
         service(request).db,
-        scope="" if callable(scope) else scope,
+        scope="" if callable(caller) else key_scope(caller),
         key=key,
         req_hash=req_hash,
         operation=operation,
@@ -54,12 +55,11 @@ async def idempotent(
     return response
 
 
-def partner_scope(caller: TerminalCaller) -> str:
-    """A terminal's keys are its partner's: all its terminals, single calls and sync alike."""
-    return f"p:{caller.partner.id}"
-
-
-def card_scope(caller: BeneficiaryCaller) -> str:
+def key_scope(caller: TerminalCaller | BeneficiaryCaller) -> str:
+    """A terminal's keys are its partner's (all its terminals, single calls and sync alike); a
+    beneficiary's are the card's."""
+    if isinstance(caller, TerminalCaller):
+        return f"p:{caller.partner.id}"
     return f"c:{caller.card_id}"
 
 

@@ -24,7 +24,7 @@ from central.clock import parse_instant
 from central.errors import ApiError, validation
 from central.ledger import TerminalCaller
 from central.routes.deps import TERMINAL_AUTH, Svc, Terminal, check_business_day
-from central.routes.keyed import partner_scope, payment_body, payment_hash, redeem_hash
+from central.routes.keyed import key_scope, payment_body, payment_hash, redeem_hash
 from central.service import Service
 from central.web import body_doc, dict_response, parse_json_object, validate_body
 
@@ -127,7 +127,7 @@ def _apply_item(
         req_hash = redeem_hash(body.get("ticket_number"))
     try:
         outcome = idempotency.run(
-            svc.db, scope=partner_scope(caller), key=item.idempotency_key, req_hash=req_hash,
+            svc.db, scope=key_scope(caller), key=item.idempotency_key, req_hash=req_hash,
             operation=operation, wait=True,
         )  # fmt: skip
     except ApiError as err:  # a conflicting key: this item alone is rejected, not stored

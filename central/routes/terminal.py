@@ -42,7 +42,7 @@ from central.routes.deps import (
 from central.routes.keyed import (
     cancel_hash,
     idempotent,
-    partner_scope,
+    key_scope,
     payment_body,
     payment_raw_hash,
     redeem_hash,
@@ -54,7 +54,14 @@ from central.security import (
     token_hash,
     verify_password,
 )
-from central.web import body_doc, dict_response, log_fields, parse_json_object, validate_body
+from central.web import (
+    binary_doc,
+    body_doc,
+    dict_response,
+    log_fields,
+    parse_json_object,
+    validate_body,
+)
 
 router = APIRouter(tags=["terminal"])
 
@@ -153,9 +160,7 @@ async def card(request: Request, card_number: CardNumberDoc) -> Response:
     "/v1/cards/{card_number}/photo",
     response_class=Response,
     openapi_extra=TERMINAL_AUTH,
-    responses={
-        200: {"content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}
-    },
+    responses=binary_doc("image/jpeg"),
 )
 async def photo(caller: Terminal, card_number: CardNumberPath, svc: Svc) -> Response:
     from central.photos import portrait
@@ -197,7 +202,7 @@ async def pay(request: Request) -> Response:
         if not UUID_RE.match(key):
             raise validation("En-tête Idempotency-Key absent ou pas un UUID.", status=400)
         callers.append(caller)
-        return partner_scope(caller)
+        return key_scope(caller)
 
     def operation(conn: Connection) -> tuple[int, dict[str, Any]]:
         body = payment_body(parse_json_object(raw))
@@ -206,9 +211,7 @@ async def pay(request: Request) -> Response:
             judged=Judged(now()),
         )  # fmt: skip
 
-    return await idempotent(
-        request, key=key, scope=authenticate, req_hash=payment_raw_hash(raw), operation=operation
-    )
+    return await idempotent(request, key, authenticate, operation, req_hash=payment_raw_hash(raw))
 
 
 @router.get(
@@ -263,13 +266,7 @@ async def redeem(
             qr_token=body.get("qr_token"), judged=Judged(now()),
         )  # fmt: skip
 
-    return await idempotent(
-        request,
-        key=key,
-        scope=partner_scope(caller),
-        req_hash=redeem_hash(ticket_number),
-        operation=operation,
-    )
+    return await idempotent(request, key, caller, operation, req_hash=redeem_hash(ticket_number))
 
 
 @router.get("/v1/transactions", response_model=schemas.TransactionPage, openapi_extra=TERMINAL_AUTH)
@@ -317,9 +314,5 @@ async def cancel(
         )
 
     return await idempotent(
-        request,
-        key=key,
-        scope=partner_scope(caller),
-        req_hash=cancel_hash(transaction_id, raw),
-        operation=operation,
+        request, key, caller, operation, req_hash=cancel_hash(transaction_id, raw)
     )
