@@ -197,13 +197,6 @@ DEMO_VOUCHER_TRANSACTION = "8985645"
 def seed_demo(conn: Connection, *, at: datetime | None = None) -> None:
     """Seed DEMO.md, validity windows computed from the seeding day (Europe/Paris)."""
     at = at or now()
-    day = business_day(at)
-    year_from, year_to = school_year(day)
-    last_from, last_to = school_year(year_from - timedelta(days=1))
-    month_start = day.replace(day=1)
-    months = month_start.month - 1 + 6
-    six_months_to = date(month_start.year + months // 12, months % 12 + 1, 1) - timedelta(days=1)
-
     for code, label in WALLET_LABELS.items():
         add_wallet_type(conn, code, label)
     ids = {}
@@ -211,6 +204,19 @@ def seed_demo(conn: Connection, *, at: datetime | None = None) -> None:
         ids[p["code"]] = add_partner(
             conn, max_payment_cents=5000, max_card_total_cents=10000, max_age_hours=72, **p
         )
+    jean, stephane = _seed_demo_cards(conn, at)
+    _seed_demo_orders(conn, at, jean=jean, stephane=stephane, l212=ids["L212"])
+    keyring.ensure_key(conn)
+
+
+def _seed_demo_cards(conn: Connection, at: datetime) -> tuple[int, int]:
+    """DEMO.md's five cards; returns the ids of Jean's and Stéphane's, which the orders use."""
+    day = business_day(at)
+    year_from, year_to = school_year(day)
+    last_from, last_to = school_year(year_from - timedelta(days=1))
+    month_start = day.replace(day=1)
+    months = month_start.month - 1 + 6
+    six_months_to = date(month_start.year + months // 12, months % 12 + 1, 1) - timedelta(days=1)
 
     def card(number: str, dossier: str, first: str, last: str, loads: list[WalletLoad], **kw: Any):
         return add_card(
@@ -243,7 +249,14 @@ def seed_demo(conn: Connection, *, at: datetime | None = None) -> None:
          status="expired", status_since=_start_of(year_from))  # fmt: skip
     card("23166625", "3116964", "Emma", "PETIT",
          [WalletLoad("MANUEQUIP", 0, year_from, year_to)])  # fmt: skip
+    return jean, stephane
 
+
+def _seed_demo_orders(
+    conn: Connection, at: datetime, *, jean: int, stephane: int, l212: int
+) -> None:
+    """DEMO.md's pending voucher and today's online payment, both at L212."""
+    day = business_day(at)
     # The pending voucher, created yesterday at L212 (120,00 € set aside from Jean's wallet).
     created = datetime.combine(day - timedelta(days=1), time(15, 42), tzinfo=PARIS).astimezone(UTC)
     jean_wallet = _wallet(conn, jean, "MANUEQUIP")
@@ -254,14 +267,14 @@ def seed_demo(conn: Connection, *, at: datetime | None = None) -> None:
             id=prepayment_id, number=DEMO_VOUCHER_TRANSACTION, kind="prepayment",
             status="completed", card_id=jean, card_number="23166621", wallet_code="MANUEQUIP",
             amount_cents=12000, delta_cents=-12000, balance_after_cents=8000,
-            occurred_at=created, recorded_at=created, partner_id=ids["L212"], channel="extranet",
+            occurred_at=created, recorded_at=created, partner_id=l212, channel="extranet",
             offline=False, voucher_ticket=DEMO_VOUCHER_TICKET,
         )
     )  # fmt: skip
     conn.execute(
         insert(vouchers).values(
             ticket_number=DEMO_VOUCHER_TICKET, transaction_number=DEMO_VOUCHER_TRANSACTION,
-            prepayment_id=prepayment_id, partner_id=ids["L212"], card_id=jean,
+            prepayment_id=prepayment_id, partner_id=l212, card_id=jean,
             wallet_id=jean_wallet, wallet_code="MANUEQUIP", amount_cents=12000,
             status="pending", created_at=created,
         )
@@ -279,10 +292,9 @@ def seed_demo(conn: Connection, *, at: datetime | None = None) -> None:
             status="completed", card_id=stephane, card_number="23166622",
             wallet_code="MANUEQUIP", amount_cents=3500, delta_cents=-3500,
             balance_after_cents=11500, occurred_at=paid, recorded_at=paid,
-            partner_id=ids["L212"], terminal_id=None, channel="extranet", offline=False,
+            partner_id=l212, terminal_id=None, channel="extranet", offline=False,
         )
     )  # fmt: skip
-    keyring.ensure_key(conn)
 
 
 def _wallet(conn: Connection, card_id: int, code: str) -> int:

@@ -7,13 +7,16 @@ import getpass
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 
 from central import __version__
 from central.admin import WalletLoad
+
+T = TypeVar("T")
 
 
 def _configure_logging(level: str) -> None:
@@ -125,35 +128,52 @@ def _write(url: str | None) -> tuple[Engine, Connection]:
     return engine, conn
 
 
-def cmd_partner_add(args: argparse.Namespace) -> int:
-    from central import admin
-
-    engine, conn = _write(args.database)
+def _change(
+    url: str | None,
+    change: Callable[[Connection], T],
+    done: Callable[[T], str],
+    *,
+    refused: type[Exception] | tuple[()] = (),
+) -> int:
+    """Run one administrative change in its own write transaction, then say what was done. An
+    exception of the `refused` kind is printed as "refusé : …" (exit 1), nothing written."""
+    engine, conn = _write(url)
     try:
         with conn.begin():
-            admin.add_partner(
-                conn,
-                code=args.code,
-                name=args.name,
-                postal_code=args.postal_code,
-                city=args.city,
-                kind=args.kind,
-                password=_password(args.password),
-                wallet_codes=[c for c in args.wallets.split(",") if c],
-                accepts_prepayment=args.prepayment,
-                accepts_online_payment=args.online_payment,
-                max_payment_cents=args.max_payment_cents,
-                max_card_total_cents=args.max_card_total_cents,
-                max_age_hours=args.max_age_hours,
-            )
-    except ValueError as exc:
+            result = change(conn)
+    except refused as exc:
         print(f"refusé : {exc}", file=sys.stderr)
         return 1
     finally:
         conn.close()
         engine.dispose()
-    print(f"partenaire {args.code} ajouté")
+    print(done(result))
     return 0
+
+
+def cmd_partner_add(args: argparse.Namespace) -> int:
+    from central import admin
+
+    return _change(
+        args.database,
+        lambda conn: admin.add_partner(
+            conn,
+            code=args.code,
+            name=args.name,
+            postal_code=args.postal_code,
+            city=args.city,
+            kind=args.kind,
+            password=_password(args.password),
+            wallet_codes=[c for c in args.wallets.split(",") if c],
+            accepts_prepayment=args.prepayment,
+            accepts_online_payment=args.online_payment,
+            max_payment_cents=args.max_payment_cents,
+            max_card_total_cents=args.max_card_total_cents,
+            max_age_hours=args.max_age_hours,
+        ),
+        lambda _id: f"partenaire {args.code} ajouté",
+        refused=ValueError,
+    )
 
 
 def _wallet_load(text: str) -> WalletLoad:
@@ -172,69 +192,53 @@ def cmd_card_add(args: argparse.Namespace) -> int:
     from central import admin
 
     photo = Path(args.photo).read_bytes() if args.photo else None
-    engine, conn = _write(args.database)
-    try:
-        with conn.begin():
-            admin.add_card(
-                conn,
-                card_number=args.card_number,
-                dossier_number=args.dossier_number,
-                first_name=args.first_name,
-                last_name=args.last_name,
-                password=_password(args.password),
-                loads=args.wallet or [],
-                status=args.status,
-                photo_jpeg=photo,
-            )
-    except Exception as exc:
-        print(f"refusé : {exc}", file=sys.stderr)
-        return 1
-    finally:
-        conn.close()
-        engine.dispose()
-    print(f"carte {args.card_number} ajoutée")
-    return 0
+    return _change(
+        args.database,
+        lambda conn: admin.add_card(
+            conn,
+            card_number=args.card_number,
+            dossier_number=args.dossier_number,
+            first_name=args.first_name,
+            last_name=args.last_name,
+            password=_password(args.password),
+            loads=args.wallet or [],
+            status=args.status,
+            photo_jpeg=photo,
+        ),
+        lambda _id: f"carte {args.card_number} ajoutée",
+        refused=Exception,
+    )
 
 
 def cmd_card_status(args: argparse.Namespace) -> int:
     from central import admin
 
-    engine, conn = _write(args.database)
-    try:
-        with conn.begin():
-            admin.change_card_status(conn, args.card_number, args.status, args.reason)
-    except ValueError as exc:
-        print(f"refusé : {exc}", file=sys.stderr)
-        return 1
-    finally:
-        conn.close()
-        engine.dispose()
-    print(f"carte {args.card_number} : {args.status}")
-    return 0
+    return _change(
+        args.database,
+        lambda conn: admin.change_card_status(conn, args.card_number, args.status, args.reason),
+        lambda _: f"carte {args.card_number} : {args.status}",
+        refused=ValueError,
+    )
 
 
 def cmd_wallet_type_add(args: argparse.Namespace) -> int:
     from central import admin
 
-    engine, conn = _write(args.database)
-    with conn.begin():
-        admin.add_wallet_type(conn, args.code, args.label)
-    conn.close()
-    engine.dispose()
-    print(f"porte-monnaie {args.code} connu")
-    return 0
+    return _change(
+        args.database,
+        lambda conn: admin.add_wallet_type(conn, args.code, args.label),
+        lambda _: f"porte-monnaie {args.code} connu",
+    )
 
 
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
     from central import keyring
 
-    engine, conn = _write(args.database)
-    with conn.begin():
-        kid = keyring.add_key(conn)
-    conn.close()
-    engine.dispose()
-    print(f"nouvelle clé de signature : {kid} (les anciennes vérifient toujours)")
-    return 0
+    return _change(
+        args.database,
+        keyring.add_key,
+        lambda kid: f"nouvelle clé de signature : {kid} (les anciennes vérifient toujours)",
+    )
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from central.ledger import (
     Partner,
     transaction_body,
     voucher_body,
+    voucher_query,
     wallet_usability,
 )
 from central.models import (
@@ -242,9 +243,7 @@ def denylist(conn: Connection, since: str | None) -> dict[str, Any]:
 
 
 def card_vouchers(conn: Connection, card_id: int) -> list[dict[str, Any]]:
-    from central.ledger import _voucher_query
-
     rows = conn.execute(
-        _voucher_query().where(vouchers.c.card_id == card_id).order_by(vouchers.c.created_at.desc())
+        voucher_query().where(vouchers.c.card_id == card_id).order_by(vouchers.c.created_at.desc())
     ).all()
     return [voucher_body(r) for r in rows]

@@ -187,6 +187,11 @@ def body_doc(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]
     }
 
 
+def binary_doc(media_type: str) -> dict[int | str, dict[str, Any]]:
+    """The `responses` of a route that answers a file (a JPEG, a PDF) instead of JSON."""
+    return {200: {"content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}}
+
+
 PROBLEM_STATUSES = {
     "400": "Requête mal formée (validation_error)",
     "401": "Jeton absent, inconnu ou révoqué (unauthorized)",
