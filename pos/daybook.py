@@ -223,10 +223,8 @@ class Daybook:
             if existing is not None:
                 return closing_from_event(existing.event, already_closed=True)
             count, by_wallet, by_kind, net = totals(self._local_views(day))
-            previous = conn.execute(
-                "SELECT event FROM journal WHERE type = 'day_closing' ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
-            grand = (json.loads(previous[0]).get("grand_total_cents", 0) if previous else 0) + net
+            previous = journal.latest_event(conn, "day_closing")
+            grand = (previous.get("grand_total_cents", 0) if previous else 0) + net
             entry = journal.append(
                 conn,
                 "day_closing",
