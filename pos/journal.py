@@ -112,6 +112,14 @@ def entries(
         yield Entry(int(row[0]), row[1], row[2], json.loads(row[3]), row[4])
 
 
+def latest_event(conn: sqlite3.Connection, event_type: str) -> dict[str, Any] | None:
+    """The event of the last entry of `event_type`, None when there is none."""
+    row = conn.execute(
+        "SELECT event FROM journal WHERE type = ? ORDER BY seq DESC LIMIT 1", (event_type,)
+    ).fetchone()
+    return None if row is None else dict(json.loads(row[0]))
+
+
 def last_hash(conn: sqlite3.Connection) -> str:
     row = conn.execute("SELECT hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
     return GENESIS if row is None else str(row[0])

@@ -69,7 +69,39 @@ LOCAL_MESSAGES: dict[str, str] = {
     "keyring_missing": "Jeton du terminal introuvable dans le trousseau : enrôlez-le à nouveau.",
 }
 
-ALL_MESSAGES = {**API_MESSAGES, **LOCAL_MESSAGES}
+# Refusals of the terminal whose code is a general one (invalid_scan, validation_error) but whose
+# sentence says more: the key names the sentence, the Refusal keeps the general code.
+REFUSAL_DETAILS: dict[str, str] = {
+    "scan_not_a_card": "C'est un prépaiement, pas une carte : utilisez Encaisser.",
+    "scan_not_a_voucher": "Ce code est une carte, pas un prépaiement.",
+    "invalid_transaction_id": "Identifiant de transaction non valable.",
+    "cancel_reason_required": "Indiquez le motif de l'annulation.",
+    "closing_in_future": "On ne clôture pas une journée à venir.",
+}
+
+REFUSALS = {**API_MESSAGES, **LOCAL_MESSAGES, **REFUSAL_DETAILS}
+
+# What a receipt or a view says of an operation or a card (`Receipt.status`, `status_label`).
+STATUS_TEXTS: dict[str, str] = {
+    "paid": "Payé",
+    "voucher_redeemed": "Prépaiement encaissé",
+    "paid_offline": "Accepté hors ligne : en attente d'envoi",
+    "redeemed_offline": "Encaissé hors ligne : en attente d'envoi",
+    "unknown_outcome": "Réponse non reçue : en attente de confirmation",
+    "cancelled": "Annulation : porte-monnaie recrédité",
+    "offline_qr_verified": "Hors ligne : QR code signé vérifié",
+}
+
+# The differences a reconciliation names (templates with named placeholders).
+RECONCILE_TEXTS: dict[str, str] = {
+    "not_yet_sent": "{count} opération(s) pas encore envoyée(s)",
+    "count_differs": "nombre : terminal {local}, service central {central}",
+    "amount_differs": "montant : terminal {local}, service central {central}",
+}
+
+# Every sentence of the core a user may read: the translation pipeline registers them all
+# (`python -m pos.ui.i18n update`).
+ALL_MESSAGES = {**REFUSALS, **STATUS_TEXTS, **RECONCILE_TEXTS}
 
 # Why a wallet cannot be debited here: the `reason` codes of a card's wallets (the service's and
 # the offline rules'), in a wallet's words.
@@ -84,9 +116,15 @@ WALLET_REASONS: dict[str, str] = {
 
 def refusal_message(code: str | None) -> str:
     """The French sentence for `code` (an API error code or one of the terminal's own)."""
-    if code and code in ALL_MESSAGES:
-        return ALL_MESSAGES[code]
+    if code and code in REFUSALS:
+        return REFUSALS[code]
     return f"Opération refusée ({code or 'raison inconnue'})."
+
+
+def text(name: str, **params: object) -> str:
+    """A status or reconciliation sentence of the core, its placeholders filled."""
+    template = STATUS_TEXTS.get(name) or RECONCILE_TEXTS[name]
+    return template.format(**params) if params else template
 
 
 def wallet_reason_message(reason: str | None) -> str:

@@ -16,9 +16,20 @@ from pos.scan import Scan
 
 
 class Outcome(Enum):
+    """Kept for the callers written before `Verdict`: an unknown outcome is OFFLINE_QUEUED here."""
+
     ONLINE = "online"
     OFFLINE_QUEUED = "offline_queued"
     REFUSED = "refused"
+
+
+class Verdict(Enum):
+    """What became of an operation, the one value to branch on (`OperationResult.verdict`)."""
+
+    ONLINE = "online"  # the service answered: done
+    QUEUED_OFFLINE = "queued_offline"  # accepted by the offline rules, sent at the next sync
+    UNKNOWN_OUTCOME = "unknown_outcome"  # sent, no answer: queued under the same key
+    REFUSED = "refused"  # not done: `refusal` says why
 
 
 @dataclass(frozen=True)
@@ -81,9 +92,28 @@ class OperationResult:
     def ok(self) -> bool:
         return self.outcome is not Outcome.REFUSED
 
+    @property
+    def verdict(self) -> Verdict:
+        if self.outcome is Outcome.REFUSED:
+            return Verdict.REFUSED
+        if self.outcome is Outcome.ONLINE:
+            return Verdict.ONLINE
+        if self.receipt is not None and self.receipt.unknown_outcome:
+            return Verdict.UNKNOWN_OUTCOME
+        return Verdict.QUEUED_OFFLINE
+
     @classmethod
     def refused(cls, code: str, detail: str | None = None) -> OperationResult:
         return cls(Outcome.REFUSED, refusal=Refusal.of(code, detail))
+
+    @classmethod
+    def refusal_of(cls, refused: Refused) -> OperationResult:
+        return cls(Outcome.REFUSED, refusal=refused.refusal)
+
+    @classmethod
+    def done(cls, receipt: Receipt) -> OperationResult:
+        """Online when the receipt is, else queued (offline or unknown outcome)."""
+        return cls(Outcome.OFFLINE_QUEUED if receipt.offline else Outcome.ONLINE, receipt=receipt)
 
 
 @dataclass(frozen=True)

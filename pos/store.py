@@ -171,6 +171,25 @@ class Store:
             self._depth = 0
             self.conn.execute("COMMIT")
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection for a read that spans several statements (the journal's readers):
+        the threads of this process wait meanwhile."""
+        with self.lock:
+            yield self.conn
+
+    def next_receipt_number(self, conn: sqlite3.Connection) -> str:
+        """The terminal's next receipt number (000001, 000002…), inside the caller's write
+        transaction so that the number and the operation it prints commit together."""
+        row = conn.execute("SELECT value FROM state WHERE key = 'receipt_counter'").fetchone()
+        number = (int(json.loads(row[0])) if row else 0) + 1
+        conn.execute(
+            "INSERT INTO state (key, value) VALUES ('receipt_counter', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (json.dumps(number),),
+        )
+        return f"{number:06d}"
+
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         with self.lock:
             return list(self.conn.execute(sql, params))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 import threading
 import time
@@ -19,6 +18,7 @@ from typing import Any
 
 from pos import journal
 from pos.domain import to_rfc3339, utc_now
+from pos.outbox import Outbox
 from pos.store import Store
 from pos.sync.client import ApiClient, ApiError, ClientError
 
@@ -40,68 +40,6 @@ class PassResult:
     error: str | None = None
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is dead for our purpose
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def recover_in_flight(store: Store) -> int:
-    """Operations a dead process left in flight are unknown outcomes: queue them (same key) and
-    journal them, so the central ledger and the journal cannot disagree after a crash."""
-    rows = store.query(
-        "SELECT idempotency_key, owner_pid FROM outbox WHERE state = 'pending' ORDER BY seq"
-    )
-    stale = [r["idempotency_key"] for r in rows if not _pid_alive(int(r["owner_pid"] or 0))]
-    for key in stale:
-        with store.transaction() as conn:
-            row = conn.execute(
-                "SELECT * FROM outbox WHERE idempotency_key = ? AND state = 'pending'", (key,)
-            ).fetchone()
-            if row is None:
-                continue
-            conn.execute(
-                "UPDATE outbox SET state = 'queued', origin = 'unknown' WHERE idempotency_key = ?",
-                (key,),
-            )
-            journal.append(conn, _journal_type(row["operation"]), recovered_event(row))
-    return len(stale)
-
-
-def _journal_type(operation: str) -> str:
-    return "redemption" if operation == "voucher_redeem" else "payment"
-
-
-def recovered_event(row: Any) -> dict[str, Any]:
-    body = json.loads(row["body"])
-    return {
-        "mode": "unknown",
-        "recovered": True,
-        "idempotency_key": row["idempotency_key"],
-        "receipt_number": None,
-        "card_number": row["card_number"],
-        "holder_name": None,
-        "wallet_code": row["wallet_code"],
-        "amount_cents": row["amount_cents"],
-        "ticket_number": row["ticket_number"],
-        "occurred_at": row["occurred_at"],
-        "transaction_id": None,
-        "transaction_number": None,
-        "balance_after_cents": None,
-        "reference": body.get("reference"),
-    }
-
-
 class SyncEngine:
     """One pass of store-and-forward plus the cache refreshes; safe to call from any thread
     (passes are serialised within a process; SQLite serialises processes)."""
@@ -111,8 +49,10 @@ class SyncEngine:
         store: Store,
         client: Callable[[], ApiClient],
         emit: Callable[[str, dict[str, Any]], None],
+        outbox: Outbox | None = None,
     ) -> None:
         self.store = store
+        self.outbox = outbox or Outbox(store)
         self.client = client
         self.emit = emit
         self._lock = threading.Lock()
@@ -120,27 +60,21 @@ class SyncEngine:
         self._drift_written = 0.0
 
     def queue_size(self) -> int:
-        return int(
-            self.store.scalar("SELECT COUNT(*) FROM outbox WHERE state IN ('queued', 'pending')")
-        )
+        return self.outbox.queue_size()
 
     def run_once(self, progress: Callable[[int, int], None] | None = None) -> PassResult:
         with self._lock:
             return self._run(progress)
 
     def _run(self, progress: Callable[[int, int], None] | None) -> PassResult:
-        recover_in_flight(self.store)
+        self.outbox.recover_in_flight()
         result = PassResult(online=True)
-        total = int(self.store.scalar("SELECT COUNT(*) FROM outbox WHERE state = 'queued'"))
+        total = self.outbox.queued_count()
         done = 0
         api = self.client()
         last_seq = 0
         while True:
-            rows = self.store.query(
-                "SELECT seq, idempotency_key, operation, body, occurred_at FROM outbox "
-                "WHERE state = 'queued' AND seq > ? ORDER BY seq LIMIT ?",
-                (last_seq, BATCH_SIZE),
-            )
+            rows = self.outbox.next_batch(last_seq, BATCH_SIZE)
             if not rows:
                 break
             items = [
@@ -161,7 +95,7 @@ class SyncEngine:
                 result.online = False
                 result.error = err.code
                 break
-            self._record_contact(api)
+            self.record_contact(api)
             stop = self._record(rows, results, result)
             result.sent += len(rows)
             done += len(rows)
@@ -206,22 +140,11 @@ class SyncEngine:
                 else:
                     kept = "applied"
                     out.applied += 1
-                conn.execute(
-                    "INSERT OR REPLACE INTO sync_outcomes (idempotency_key, operation, outcome, "
-                    "status, code, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        row["idempotency_key"],
-                        row["operation"],
-                        kept,
-                        status,
-                        code,
-                        json.dumps(body),
-                        received,
-                    ),
-                )
-                conn.execute(
-                    "UPDATE outbox SET state = 'synced' WHERE idempotency_key = ?",
-                    (row["idempotency_key"],),
+                self.outbox.record_outcome(
+                    conn,
+                    row,
+                    {"outcome": kept, "status": status, "code": code, "body": body},
+                    received,
                 )
                 tx = body.get("redemption") if row["operation"] == "voucher_redeem" else body
                 tx = tx if isinstance(tx, dict) else {}
@@ -241,7 +164,7 @@ class SyncEngine:
                 )
         return stop
 
-    def _record_contact(self, api: ApiClient) -> None:
+    def record_contact(self, api: ApiClient) -> None:
         """Remember that the service answered (and its clock). Written at most every few
         seconds: each write is an fsync, and a payment contacts the service twice."""
         moment = time.monotonic()
@@ -269,7 +192,7 @@ class SyncEngine:
             page = api.denylist(cursor)
             self.store.add_denied(list(page.get("cards") or []), page.get("cursor"))
             self.store.save_partner(api.partner(), now)
-            self._record_contact(api)
+            self.record_contact(api)
         except ClientError as err:
             log.info("rafraîchissement incomplet: %s", err.code)
 
@@ -280,7 +203,7 @@ class SyncEngine:
             api.health()
         except (ClientError, RuntimeError):
             return False
-        self._record_contact(api)
+        self.record_contact(api)
         return True
 
 

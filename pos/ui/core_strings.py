@@ -4,6 +4,9 @@
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 MESSAGES = (
+    QT_TRANSLATE_NOOP("messages", "Accepté hors ligne : en attente d'envoi"),
+    QT_TRANSLATE_NOOP("messages", "Annulation : porte-monnaie recrédité"),
+    QT_TRANSLATE_NOOP("messages", "C'est un prépaiement, pas une carte : utilisez Encaisser."),
     QT_TRANSLATE_NOOP(
         "messages", "Carte bloquée (opposition ou carte remplacée) : paiement impossible."
     ),
@@ -11,6 +14,7 @@ MESSAGES = (
         "messages", "Carte expirée : les droits n'ont pas été revalidés cette année."
     ),
     QT_TRANSLATE_NOOP("messages", "Carte inconnue : vérifiez le numéro de carte."),
+    QT_TRANSLATE_NOOP("messages", "Ce code est une carte, pas un prépaiement."),
     QT_TRANSLATE_NOOP("messages", "Ce partenaire n'accepte pas ce type d'opération."),
     QT_TRANSLATE_NOOP("messages", "Ce porte-monnaie n'est pas utilisable ici aujourd'hui."),
     QT_TRANSLATE_NOOP("messages", "Ce prépaiement a été fait pour un autre partenaire."),
@@ -30,6 +34,8 @@ MESSAGES = (
         "messages", "Connexion sécurisée impossible : certificat du service central non reconnu."
     ),
     QT_TRANSLATE_NOOP("messages", "Demande refusée : une valeur saisie n'est pas acceptée."),
+    QT_TRANSLATE_NOOP("messages", "Encaissé hors ligne : en attente d'envoi"),
+    QT_TRANSLATE_NOOP("messages", "Hors ligne : QR code signé vérifié"),
     QT_TRANSLATE_NOOP("messages", "Hors ligne : ce prépaiement est déjà encaissé ici."),
     QT_TRANSLATE_NOOP(
         "messages", "Hors ligne : cette carte est en opposition, paiement impossible."
@@ -59,6 +65,8 @@ MESSAGES = (
     QT_TRANSLATE_NOOP(
         "messages", "Hors ligne depuis trop longtemps : reconnectez le terminal avant d'encaisser."
     ),
+    QT_TRANSLATE_NOOP("messages", "Identifiant de transaction non valable."),
+    QT_TRANSLATE_NOOP("messages", "Indiquez le motif de l'annulation."),
     QT_TRANSLATE_NOOP(
         "messages", "Jeton du terminal introuvable dans le trousseau : enrôlez-le à nouveau."
     ),
@@ -82,6 +90,7 @@ MESSAGES = (
     ),
     QT_TRANSLATE_NOOP("messages", "Montant non valable."),
     QT_TRANSLATE_NOOP("messages", "Montant trop élevé : au plus {max}."),
+    QT_TRANSLATE_NOOP("messages", "On ne clôture pas une journée à venir."),
     QT_TRANSLATE_NOOP(
         "messages", "Opération déjà en cours de traitement : réessayez dans un instant."
     ),
@@ -90,13 +99,16 @@ MESSAGES = (
     ),
     QT_TRANSLATE_NOOP("messages", "Opération interdite pour ce partenaire."),
     QT_TRANSLATE_NOOP("messages", "Pas plus de 2 chiffres après la virgule (centimes)."),
+    QT_TRANSLATE_NOOP("messages", "Payé"),
     QT_TRANSLATE_NOOP("messages", "Plusieurs porte-monnaie possibles : choisissez-en un."),
     QT_TRANSLATE_NOOP("messages", "Porte-monnaie inconnu sur cette carte."),
+    QT_TRANSLATE_NOOP("messages", "Prépaiement encaissé"),
     QT_TRANSLATE_NOOP("messages", "Prépaiement introuvable : vérifiez le n° de ticket."),
     QT_TRANSLATE_NOOP("messages", "QR code expiré : demandez au bénéficiaire de l'actualiser."),
     QT_TRANSLATE_NOOP(
         "messages", "QR code non valable : demandez au bénéficiaire de l'afficher à nouveau."
     ),
+    QT_TRANSLATE_NOOP("messages", "Réponse non reçue : en attente de confirmation"),
     QT_TRANSLATE_NOOP("messages", "Service central injoignable : réessayez plus tard."),
     QT_TRANSLATE_NOOP("messages", "Solde insuffisant sur ce porte-monnaie."),
     QT_TRANSLATE_NOOP("messages", "Trop de tentatives : patientez une minute avant de réessayer."),
@@ -105,5 +117,8 @@ MESSAGES = (
         "Trousseau système non sécurisé : le jeton du terminal ne peut pas y être rangé (HDF_POS_ALLOW_INSECURE_KEYRING=1 pour passer outre en test).",
     ),
     QT_TRANSLATE_NOOP("messages", "Un montant négatif n'est pas accepté."),
+    QT_TRANSLATE_NOOP("messages", "montant : terminal {local}, service central {central}"),
+    QT_TRANSLATE_NOOP("messages", "nombre : terminal {local}, service central {central}"),
+    QT_TRANSLATE_NOOP("messages", "{count} opération(s) pas encore envoyée(s)"),
     QT_TRANSLATE_NOOP("messages", "Élément introuvable sur le service central."),
 )

@@ -930,6 +930,66 @@
 <context>
     <name>messages</name>
     <message>
+        <source>Accepté hors ligne : en attente d'envoi</source>
+        <translation>Accepted offline: waiting to be sent</translation>
+    </message>
+    <message>
+        <source>Annulation : porte-monnaie recrédité</source>
+        <translation>Cancellation: wallet credited back</translation>
+    </message>
+    <message>
+        <source>C'est un prépaiement, pas une carte : utilisez Encaisser.</source>
+        <translation>This is a prepayment, not a card: use Redeem.</translation>
+    </message>
+    <message>
+        <source>Ce code est une carte, pas un prépaiement.</source>
+        <translation>This code is a card, not a prepayment.</translation>
+    </message>
+    <message>
+        <source>Encaissé hors ligne : en attente d'envoi</source>
+        <translation>Redeemed offline: waiting to be sent</translation>
+    </message>
+    <message>
+        <source>Hors ligne : QR code signé vérifié</source>
+        <translation>Offline: signed QR code verified</translation>
+    </message>
+    <message>
+        <source>Identifiant de transaction non valable.</source>
+        <translation>Invalid transaction identifier.</translation>
+    </message>
+    <message>
+        <source>Indiquez le motif de l'annulation.</source>
+        <translation>Give the reason for the cancellation.</translation>
+    </message>
+    <message>
+        <source>On ne clôture pas une journée à venir.</source>
+        <translation>A day still to come cannot be closed.</translation>
+    </message>
+    <message>
+        <source>Payé</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <source>Prépaiement encaissé</source>
+        <translation>Prepayment redeemed</translation>
+    </message>
+    <message>
+        <source>Réponse non reçue : en attente de confirmation</source>
+        <translation>No answer received: waiting for confirmation</translation>
+    </message>
+    <message>
+        <source>montant : terminal {local}, service central {central}</source>
+        <translation>amount: terminal {local}, central service {central}</translation>
+    </message>
+    <message>
+        <source>nombre : terminal {local}, service central {central}</source>
+        <translation>count: terminal {local}, central service {central}</translation>
+    </message>
+    <message>
+        <source>{count} opération(s) pas encore envoyée(s)</source>
+        <translation>{count} operation(s) not sent yet</translation>
+    </message>
+    <message>
         <source>Montant absent : saisissez un montant en euros, par exemple 12,50.</source>
         <translation>Amount missing: type an amount in euros, for example 12,50.</translation>
     </message>

@@ -1,0 +1,325 @@
+"""The day's books: the transactions list (the service's merged with this terminal's journal),
+follow-ups (offline operations the service rejected at sync), the day closing, the day report,
+the reconciliation with the service's daily statement, and the journal's verification.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from pos import journal, settings
+from pos.connection import Connection
+from pos.domain import business_day, parse_instant, to_rfc3339, utc_now
+from pos.messages import refusal_message, text
+from pos.money import format_amount
+from pos.outbox import Outbox
+from pos.results import (
+    DayClosing,
+    DayReport,
+    FollowUp,
+    JournalCheck,
+    Reconciliation,
+    Refusal,
+    Refused,
+    TransactionView,
+)
+from pos.sync.client import ApiError, ClientError
+
+_KIND_OF_ENTRY = {
+    "payment": "counter_payment",
+    "redemption": "voucher_redemption",
+    "cancellation": "cancellation",
+}
+
+Totals = tuple[int, dict[str, int], dict[str, int], int]  # count, by wallet, by kind, net
+
+
+def view_from_api(t: dict[str, Any]) -> TransactionView:
+    return TransactionView(
+        transaction_id=t.get("transaction_id"),
+        transaction_number=t.get("transaction_number"),
+        kind=str(t.get("kind")),
+        status=str(t.get("status")),
+        card_number=str(t.get("card_number") or ""),
+        wallet_code=str(t.get("wallet_code") or ""),
+        amount_cents=int(t.get("amount_cents") or 0),
+        balance_after_cents=t.get("balance_after_cents"),
+        occurred_at=parse_instant(t.get("occurred_at")) or utc_now(),
+        channel=str(t.get("channel") or "counter"),
+        offline=bool(t.get("offline")),
+        reference=t.get("reference"),
+        cancels=t.get("cancels"),
+        terminal_id=t.get("terminal_id"),
+        sync_state="central",
+    )
+
+
+def closing_from_event(ev: dict[str, Any], *, already_closed: bool = False) -> DayClosing:
+    return DayClosing(
+        day=date.fromisoformat(ev["closed_day"]),
+        closed_at=parse_instant(ev.get("closed_at")) or utc_now(),
+        count=int(ev.get("count") or 0),
+        by_wallet=dict(ev.get("by_wallet") or {}),
+        by_kind=dict(ev.get("by_kind") or {}),
+        net_amount_cents=int(ev.get("net_amount_cents") or 0),
+        grand_total_cents=int(ev.get("grand_total_cents") or 0),
+        last_hash=str(ev.get("last_hash") or ""),
+        already_closed=already_closed,
+    )
+
+
+def totals(views: list[TransactionView]) -> Totals:
+    by_wallet: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    net = 0
+    count = 0
+    for v in views:
+        if v.sync_state == "rejected":
+            continue
+        signed = -v.amount_cents if v.kind == "cancellation" else v.amount_cents
+        by_wallet[v.wallet_code] = by_wallet.get(v.wallet_code, 0) + signed
+        by_kind[v.kind] = by_kind.get(v.kind, 0) + signed
+        net += signed
+        count += 1
+    return count, by_wallet, by_kind, net
+
+
+def _matches(view: TransactionView, needle: str) -> bool:
+    fields = (view.card_number, view.transaction_number, view.reference, view.wallet_code)
+    return needle in " ".join(str(x or "") for x in fields).lower()
+
+
+class Daybook:
+    def __init__(self, connection: Connection, outbox: Outbox) -> None:
+        self.connection = connection
+        self.outbox = outbox
+        self.store = connection.store
+
+    # -- transactions -----------------------------------------------------------------------
+    def transactions(
+        self, *, day: date | None = None, kind: str | None = None, search: str | None = None
+    ) -> list[TransactionView]:
+        self.connection.require_partner()
+        day = day or business_day()
+        views = self._central_views(day, kind)
+        local = self._local_views(day)
+        if views is not None:
+            local = [v for v in local if v.sync_state in ("queued", "rejected")]
+        else:
+            local = [v for v in local if v.sync_state != "central" or v.transaction_id]
+        if kind:
+            local = [v for v in local if v.kind == kind]
+        merged = local + (views or [])
+        if search:
+            needle = search.strip().lower()
+            merged = [v for v in merged if _matches(v, needle)]
+        merged.sort(key=lambda v: v.occurred_at, reverse=True)
+        return merged
+
+    def _central_views(self, day: date, kind: str | None) -> list[TransactionView] | None:
+        """The service's transactions of `day` (every page), None when it cannot be reached."""
+        views: list[TransactionView] = []
+        try:
+            api = self.connection.client()
+            cursor: str | None = None
+            while True:
+                page = api.transactions(
+                    day_from=day.isoformat(), day_to=day.isoformat(), kind=kind, cursor=cursor
+                )
+                views.extend(view_from_api(t) for t in page.get("items") or [])
+                cursor = page.get("next_cursor")
+                if not cursor:
+                    break
+            self.connection.contact(api)
+        except ApiError as err:
+            raise Refused.of(err.code, err.detail) from err
+        except ClientError:
+            self.connection.set_online(False)
+            return None
+        return views
+
+    def _local_views(self, day: date) -> list[TransactionView]:
+        """This terminal's own operations that happened on `day`, from the journal."""
+        with self.store.reading() as conn:
+            rows = list(
+                journal.entries(
+                    conn, day=day.isoformat(), types=("payment", "redemption", "cancellation")
+                )
+            )
+        outcomes = self.outbox.outcomes([str(e.event.get("idempotency_key")) for e in rows])
+        terminal_id = self.connection.terminal_id
+        return [self._local_view(e, outcomes, terminal_id) for e in rows]
+
+    @staticmethod
+    def _local_view(
+        entry: journal.Entry, outcomes: dict[str, Any], terminal_id: str | None
+    ) -> TransactionView:
+        ev = entry.event
+        sync_state = "central"
+        tx_id, tx_number, balance = (
+            ev.get("transaction_id"),
+            ev.get("transaction_number"),
+            ev.get("balance_after_cents"),
+        )
+        if ev.get("mode") != "online":
+            outcome = outcomes.get(str(ev.get("idempotency_key")))
+            if outcome is None:
+                sync_state = "queued"
+            elif outcome["outcome"] == "rejected":
+                sync_state = "rejected"
+            else:
+                body = json.loads(outcome["body"] or "{}")
+                tx = (body.get("redemption") if entry.type == "redemption" else body) or {}
+                tx_id = tx.get("transaction_id")
+                tx_number = tx.get("transaction_number")
+                balance = tx.get("balance_after_cents")
+        return TransactionView(
+            transaction_id=tx_id,
+            transaction_number=tx_number,
+            kind=_KIND_OF_ENTRY[entry.type],
+            status="completed" if sync_state != "rejected" else "rejected",
+            card_number=str(ev.get("card_number") or ""),
+            wallet_code=str(ev.get("wallet_code") or ""),
+            amount_cents=int(ev.get("amount_cents") or 0),
+            balance_after_cents=balance,
+            occurred_at=parse_instant(ev.get("occurred_at")) or utc_now(),
+            offline=ev.get("mode") != "online",
+            reference=ev.get("reference"),
+            cancels=ev.get("cancels"),
+            terminal_id=terminal_id,
+            sync_state=sync_state,
+            holder_name=ev.get("holder_name") or None,
+            idempotency_key=ev.get("idempotency_key"),
+        )
+
+    def follow_ups(self) -> list[FollowUp]:
+        return [
+            FollowUp(
+                idempotency_key=r["idempotency_key"],
+                operation=r["operation"],
+                card_number=str(r["card_number"] or ""),
+                wallet_code=str(r["wallet_code"] or ""),
+                amount_cents=int(r["amount_cents"] or 0),
+                occurred_at=parse_instant(r["occurred_at"]) or utc_now(),
+                code=str(r["code"] or "validation_error"),
+                message=refusal_message(r["code"]),
+                synced_at=parse_instant(r["received_at"]),
+                ticket_number=r["ticket_number"],
+            )
+            for r in self.outbox.rejected()
+        ]
+
+    # -- closing and report -----------------------------------------------------------------
+    def close_day(self, day: date | None = None) -> DayClosing:
+        day = day or business_day()
+        if day > business_day():
+            raise Refused(Refusal("validation_error", refusal_message("closing_in_future")))
+        with self.store.transaction() as conn:
+            existing = next(
+                journal.entries(conn, day=day.isoformat(), types=("day_closing",)), None
+            )
+            if existing is not None:
+                return closing_from_event(existing.event, already_closed=True)
+            count, by_wallet, by_kind, net = totals(self._local_views(day))
+            previous = journal.latest_event(conn, "day_closing")
+            grand = (previous.get("grand_total_cents", 0) if previous else 0) + net
+            entry = journal.append(
+                conn,
+                "day_closing",
+                {
+                    "closed_day": day.isoformat(),
+                    "closed_at": to_rfc3339(utc_now()),
+                    "count": count,
+                    "by_wallet": by_wallet,
+                    "by_kind": by_kind,
+                    "net_amount_cents": net,
+                    "grand_total_cents": grand,
+                    "last_hash": journal.last_hash(conn),
+                },
+                day=day.isoformat(),
+            )
+        return closing_from_event(entry.event)
+
+    def is_closed(self, day: date) -> bool:
+        with self.store.reading() as conn:
+            return day.isoformat() in journal.closed_days(conn)
+
+    def report(self, day: date) -> DayReport:
+        views = self._local_views(day)
+        count, by_wallet, by_kind, net = totals(views)
+        follow_ups = [f for f in self.follow_ups() if business_day(f.occurred_at) == day]
+        terminal_id, label = self.connection.terminal_id, settings.TERMINAL_LABEL.get(self.store)
+        return DayReport(
+            day=day,
+            closed=self.is_closed(day),
+            transactions=views,
+            count=count,
+            by_wallet=by_wallet,
+            by_kind=by_kind,
+            net_amount_cents=net,
+            follow_ups=follow_ups,
+            terminal_labels={terminal_id: label} if terminal_id and label else {},
+        )
+
+    # -- reconciliation and journal ---------------------------------------------------------
+    def statement(self, day: date) -> dict[str, Any]:
+        api = self.connection.client()
+        try:
+            result = api.statement(day.isoformat())
+        except ApiError as err:
+            raise Refused.of(err.code, err.detail) from err
+        except ClientError as err:
+            self.connection.set_online(False)
+            raise Refused.of("offline") from err
+        self.connection.contact(api)
+        return result
+
+    def reconcile(self, day: date) -> Reconciliation:
+        report = self.report(day)
+        differences: list[str] = []
+        queued = [v for v in report.transactions if v.sync_state == "queued"]
+        if queued:
+            differences.append(text("not_yet_sent", count=len(queued)))
+        try:
+            statement = self.statement(day)
+        except Refused as err:
+            return Reconciliation(
+                day, report.count, report.net_amount_cents, None, None, False, [err.refusal.message]
+            )
+        line = next(
+            (
+                t
+                for t in statement.get("by_terminal") or []
+                if t.get("terminal_id") == self.connection.terminal_id
+            ),
+            {"count": 0, "amount_cents": 0},
+        )
+        central_count = int(line.get("count") or 0)
+        central_amount = int(line.get("amount_cents") or 0)
+        if central_count != report.count:
+            differences.append(text("count_differs", local=report.count, central=central_count))
+        if central_amount != report.net_amount_cents:
+            differences.append(
+                text(
+                    "amount_differs",
+                    local=format_amount(report.net_amount_cents),
+                    central=format_amount(central_amount),
+                )
+            )
+        return Reconciliation(
+            day,
+            report.count,
+            report.net_amount_cents,
+            central_count,
+            central_amount,
+            not differences,
+            differences,
+            statement,
+        )
+
+    def verify_journal(self) -> JournalCheck:
+        with self.store.reading() as conn:
+            result = journal.verify(conn)
+        return JournalCheck(result.ok, result.rows, result.first_bad_row, result.reason)
