@@ -24,10 +24,11 @@ def open_terminal(data_dir: Path | None) -> Any:
 
 def make_services(terminal: Any, data_dir: Path, *, prompts: Any = None) -> Any:
     """The window-side services around one facade (tests call this too)."""
+    from pos.settings import SOUNDS
     from pos.ui.events import EventBridge
     from pos.ui.prompts import Prompts
     from pos.ui.services import Services
-    from pos.ui.settings import SOUNDS, ManagerPin, Settings
+    from pos.ui.settings import ManagerPin, Settings
     from pos.ui.sounds import Sounds
     from pos.ui.tasks import TaskRunner
 
@@ -92,7 +93,8 @@ def run(args: Any) -> int:
     terminal = open_terminal(data_dir)
     data_dir = Path(getattr(terminal, "data_dir", None) or data_dir)
 
-    from pos.ui.settings import LANGUAGE, Settings
+    from pos.settings import LANGUAGE
+    from pos.ui.settings import Settings
 
     lang = getattr(args, "lang", None) or Settings(data_dir).get(LANGUAGE)
     install_language(app, lang, data_dir)

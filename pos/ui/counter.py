@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
 
 from pos.money import AmountError, parse_amount
 from pos.scan import ScanKind, parse_scan
+from pos.settings import AUTO_PRINT
 from pos.ui import texts
 from pos.ui.camera import CameraPanel
 from pos.ui.card_panel import CardPanel
 from pos.ui.printing import ReceiptDesk
 from pos.ui.services import Services
-from pos.ui.settings import AUTO_PRINT
 from pos.ui.tasks import Operation
 
 log = logging.getLogger(__name__)

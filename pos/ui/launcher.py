@@ -58,8 +58,8 @@ class Launcher(QObject):
         """Apply a language at once: swap the translator and rebuild the windows (every text is
         set when its widget is made). The engine, the queue and a running sync are not touched;
         the counter comes back empty, as after a sale."""
+        from pos.settings import LANGUAGE
         from pos.ui import i18n
-        from pos.ui.settings import LANGUAGE
 
         window = self.window
         if window.counter.busy or self.s.runner.pending:

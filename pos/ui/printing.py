@@ -9,8 +9,9 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
+from pos.settings import PRINTER_KIND, PRINTER_TARGET
 from pos.ui import receipts
-from pos.ui.settings import PRINTER_KIND, PRINTER_TARGET, Settings
+from pos.ui.settings import Settings
 from pos.ui.tasks import TaskRunner
 
 

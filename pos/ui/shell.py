@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.settings import CAMERA, LANGUAGE
 from pos.ui.counter import CounterScreen
 from pos.ui.services import Services
-from pos.ui.settings import CAMERA, LANGUAGE
 from pos.ui.status_bar import StatusBar
 
 PROBE_INTERVAL_MS = 5000
