@@ -17,6 +17,10 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QCoreApplication, QTranslator
 
 ROOT = Path(__file__).resolve().parents[2]
 TS_DIR = ROOT / "resources" / "translations"
@@ -154,13 +158,13 @@ def check(lang: str = "en") -> list[str]:
     return problems
 
 
-def install(app: object, lang: str, cache_dir: Path) -> object | None:
+def install(app: QCoreApplication, lang: str, cache_dir: Path) -> QTranslator | None:
     """Make `lang` the application's language: the translator installed before (if any) is
     removed, the one for `lang` installed (French, the source, needs none). Returns it."""
     from PySide6.QtCore import QLocale, QTranslator
 
-    for previous in app.findChildren(QTranslator):  # type: ignore[attr-defined]
-        app.removeTranslator(previous)  # type: ignore[attr-defined]
+    for previous in app.findChildren(QTranslator):
+        app.removeTranslator(previous)
         previous.setParent(None)
     QLocale.setDefault(
         QLocale(QLocale.Language.English if lang == "en" else QLocale.Language.French)
@@ -168,9 +172,9 @@ def install(app: object, lang: str, cache_dir: Path) -> object | None:
     qm = qm_file(lang, cache_dir)
     if qm is None:
         return None
-    translator = QTranslator(app)  # type: ignore[arg-type]
+    translator = QTranslator(app)
     if translator.load(str(qm)):
-        app.installTranslator(translator)  # type: ignore[attr-defined]
+        app.installTranslator(translator)
         return translator
     return None
 
