@@ -8,10 +8,9 @@ engine call runs on the engine lane; nothing here waits on the network or the di
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.scan import ScanKind, parse_scan
+from pos.results import CardView, OperationResult, Outcome, Receipt, VoucherView
+from pos.scan import Scan, ScanKind, parse_scan
 from pos.settings import AUTO_PRINT
 from pos.ui import texts
 from pos.ui.camera import CameraPanel
@@ -46,10 +46,10 @@ class CounterScreen(QWidget):
         super().__init__(parent)
         self.s = services
         self.desk = ReceiptDesk(services.runner, services.settings)
-        self.scan: Any = None
-        self.card: Any = None
-        self.voucher: Any = None
-        self.receipt: Any = None
+        self.scan: Scan | None = None
+        self.card: CardView | None = None
+        self.voucher: VoucherView | None = None
+        self.receipt: Receipt | None = None
         self.busy = False
 
         self.input = QLineEdit()
@@ -135,7 +135,7 @@ class CounterScreen(QWidget):
         self.input.clear()
         self.show_idle()
 
-    def keyPressEvent(self, event: Any) -> None:
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         # Enter on the result or voucher page: next customer / redeem.
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if self.pages.currentIndex() == self.RESULT:
@@ -177,47 +177,42 @@ class CounterScreen(QWidget):
             return
         self.scan = scan
         self.busy = True
-        terminal = self.s.terminal
+        terminal, runner = self.s.terminal, self.s.runner
         if scan.kind in (ScanKind.CARD_TOKEN, ScanKind.CARD_NUMBER):
-            Operation(self.s.runner, lambda: terminal.lookup(scan)).success(
-                self._show_card
-            ).failure(self._failed).run()
+            Operation(runner, lambda: terminal.lookup(scan)).success(self._show_card).failure(
+                self._failed
+            ).run()
         else:
-            Operation(self.s.runner, lambda: terminal.voucher(scan)).success(
-                self._show_voucher
-            ).failure(self._failed).run()
+            Operation(runner, lambda: terminal.voucher(scan)).success(self._show_voucher).failure(
+                self._failed
+            ).run()
 
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
         self.refuse(texts.error(exc))
 
-    def _show_card(self, card: Any) -> None:
+    def _show_card(self, card: CardView) -> None:
         self.busy = False
         self.card = card
         self.card_panel.show_card(card)
         log.info("card shown: %s", card.card_number)  # the number only: no names in logs
-        may_pay, _ = texts.card_status(card)
-        self.pay_panel.set_card(card, may_pay)
+        self.pay_panel.set_card(card)
         self.pages.setCurrentIndex(self.CARD)
-        if may_pay and self.pay_panel.amount.isEnabled():
+        if card.can_pay and self.pay_panel.amount.isEnabled():
             self.pay_panel.amount.setFocus()
         else:
             self.s.sounds.refusal()
             self.pay_panel.back.setFocus()
         number = card.card_number
         terminal = self.s.terminal
-        self.s.runner.run_task(
-            lambda: terminal.photo(number),
-            on_done=lambda data: self.card_panel.set_photo(number, data),
-            on_error=lambda _e: self.card_panel.set_photo(number, None),
-            lane="network",
-        )
+        Operation(self.s.runner, lambda: terminal.photo(number), lane="network").success(
+            lambda data: self.card_panel.set_photo(number, data)
+        ).failure(lambda _e: self.card_panel.set_photo(number, None)).run()
 
-    def _show_voucher(self, voucher: Any) -> None:
+    def _show_voucher(self, voucher: VoucherView) -> None:
         self.busy = False
         self.voucher = voucher
-        partner = self.s.partner
-        self.voucher_panel.show_voucher(voucher, getattr(partner, "code", None))
+        self.voucher_panel.show_voucher(voucher)
         self.pages.setCurrentIndex(self.VOUCHER)
         if self.voucher_panel.redeem.isEnabled():
             self.voucher_panel.redeem.setFocus()
@@ -255,59 +250,63 @@ class CounterScreen(QWidget):
         self.pages.setCurrentIndex(self.RESULT)
         self.result.next.setFocus()
 
-    def _show_result(self, result: Any, *, payment: bool) -> None:
+    def _show_result(self, result: OperationResult, *, payment: bool) -> None:
         self.busy = False
-        outcome = getattr(result.outcome, "value", result.outcome)
         self.receipt = result.receipt
-        if outcome == "refused" or result.receipt is None:
-            refusal = result.refusal
-            self.s.sounds.refusal()
-            self.result.show_outcome(
-                "refused",
-                self.tr("Paiement refusé") if payment else self.tr("Encaissement refusé"),
-                texts.refusal(getattr(refusal, "code", None), getattr(refusal, "message", None)),
-                receipt=False,
-            )
+        if result.outcome is Outcome.REFUSED or result.receipt is None:
+            self._show_refusal(result, payment=payment)
         else:
-            receipt = result.receipt
-            balance = getattr(receipt, "balance_after_cents", None)
-            lines = [self.tr("Montant : {amount}").format(amount=texts.money(receipt.amount_cents))]
-            if balance is not None:
-                lines.append(
-                    self.tr("Solde après : {balance}").format(balance=texts.money(balance))
-                )
-            if outcome == "offline_queued" and getattr(receipt, "unknown_outcome", False):
-                title = self.tr("Réponse non reçue : opération mise en attente")
-                lines.insert(
-                    0,
-                    self.tr(
-                        "Le service central n'a pas répondu à temps. L'opération est gardée et "
-                        "renvoyée telle quelle : elle ne sera jamais débitée deux fois."
-                    ),
-                )
-                kind = "offline"
-            elif outcome == "offline_queued":
-                title = self.tr("Accepté hors ligne")
-                lines.insert(
-                    0,
-                    self.tr(
-                        "Opération acceptée hors ligne et mise en attente : elle sera envoyée "
-                        "au service central dès le retour de la connexion."
-                    ),
-                )
-                kind = "offline"
-            else:
-                title = self.tr("Paiement accepté") if payment else self.tr("Prépaiement encaissé")
-                number = getattr(receipt, "transaction_number", None) or "—"
-                lines.insert(0, self.tr("Transaction n° {number}").format(number=number))
-                kind = "online"
-            self.s.sounds.success()
-            self.result.show_outcome(kind, title, "\n".join(lines), receipt=True)
-            self.operation_done.emit()
-            if self.s.settings.get(AUTO_PRINT):
-                self.print_receipt()
+            self._show_accepted(result.outcome, result.receipt, payment=payment)
         self.pages.setCurrentIndex(self.RESULT)
         self.result.next.setFocus()
+
+    def _show_refusal(self, result: OperationResult, *, payment: bool) -> None:
+        refusal = result.refusal
+        self.s.sounds.refusal()
+        self.result.show_outcome(
+            "refused",
+            self.tr("Paiement refusé") if payment else self.tr("Encaissement refusé"),
+            texts.refusal(refusal.code if refusal else None, refusal.message if refusal else None),
+            receipt=False,
+        )
+
+    def _show_accepted(self, outcome: Outcome, receipt: Receipt, *, payment: bool) -> None:
+        """Accepted online, accepted offline (queued), or sent without an answer (queued under
+        the same key): the core's outcome and receipt, in the cashier's words."""
+        balance = receipt.balance_after_cents
+        lines = [self.tr("Montant : {amount}").format(amount=texts.money(receipt.amount_cents))]
+        if balance is not None:
+            lines.append(self.tr("Solde après : {balance}").format(balance=texts.money(balance)))
+        if outcome is Outcome.OFFLINE_QUEUED and receipt.unknown_outcome:
+            title = self.tr("Réponse non reçue : opération mise en attente")
+            lines.insert(
+                0,
+                self.tr(
+                    "Le service central n'a pas répondu à temps. L'opération est gardée et "
+                    "renvoyée telle quelle : elle ne sera jamais débitée deux fois."
+                ),
+            )
+            kind = "offline"
+        elif outcome is Outcome.OFFLINE_QUEUED:
+            title = self.tr("Accepté hors ligne")
+            lines.insert(
+                0,
+                self.tr(
+                    "Opération acceptée hors ligne et mise en attente : elle sera envoyée "
+                    "au service central dès le retour de la connexion."
+                ),
+            )
+            kind = "offline"
+        else:
+            title = self.tr("Paiement accepté") if payment else self.tr("Prépaiement encaissé")
+            number = receipt.transaction_number or "—"
+            lines.insert(0, self.tr("Transaction n° {number}").format(number=number))
+            kind = "online"
+        self.s.sounds.success()
+        self.result.show_outcome(kind, title, "\n".join(lines), receipt=True)
+        self.operation_done.emit()
+        if self.s.settings.get(AUTO_PRINT):
+            self.print_receipt()
 
     def print_receipt(self) -> None:
         if self.receipt is not None and self.pages.currentIndex() == self.RESULT:

@@ -1,11 +1,12 @@
 """The counter's right-hand panels: pay from a card's wallet, redeem a voucher, the outcome.
 
-Each shows what it is given and emits what the cashier asks for; `CounterScreen` runs it.
+Each shows what the core decided (a wallet's `usable`, a voucher's `redeemable` and `reason`, an
+operation's `OperationResult`) and emits what the cashier asks for; `CounterScreen` runs it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -23,6 +24,9 @@ from PySide6.QtWidgets import (
 
 from pos.money import AmountError, parse_amount
 from pos.ui import texts
+
+if TYPE_CHECKING:
+    from pos.results import CardView, VoucherView
 
 
 def repolish(widget: QWidget) -> None:
@@ -66,12 +70,15 @@ class PayPanel(QWidget):
         layout.addLayout(buttons)
         layout.addStretch(1)
 
-    def set_card(self, card: Any, may_pay: bool) -> None:
+    def set_card(self, card: CardView) -> None:
+        """The card's wallets; only those the core says usable here, and only if the card may
+        pay (`can_pay`), can be chosen."""
         for button in self.group.buttons():
             self.group.removeButton(button)
             button.setParent(None)
             button.deleteLater()
-        usable = [w for w in card.wallets if getattr(w, "usable", True)] if may_pay else []
+        may_pay = card.can_pay
+        usable = [w for w in card.wallets if w.usable] if may_pay else []
         for wallet in card.wallets:
             button = QRadioButton(f"{wallet.label} — {texts.money(wallet.balance_cents)}")
             button.setProperty("wallet_code", wallet.code)
@@ -89,7 +96,7 @@ class PayPanel(QWidget):
 
     def selected_wallet(self) -> str | None:
         button = self.group.checkedButton()
-        return button.property("wallet_code") if button else None
+        return str(button.property("wallet_code")) if button else None
 
     def confirm(self) -> None:
         if not self.pay.isEnabled():
@@ -153,23 +160,16 @@ class VoucherPanel(QWidget):
         layout.addLayout(buttons)
         layout.addStretch(1)
 
-    def show_voucher(self, voucher: Any, partner_code: str | None) -> None:
+    def show_voucher(self, voucher: VoucherView) -> None:
         self.fields["ticket"].setText(voucher.ticket_number)
         self.fields["transaction"].setText(voucher.transaction_number or "—")
         self.fields["amount"].setText(texts.money(voucher.amount_cents))
         self.fields["wallet"].setText(voucher.wallet_code)
-        self.fields["holder"].setText(getattr(voucher, "holder_name", "") or "—")
+        self.fields["holder"].setText(voucher.holder_name or "—")
         self.fields["card"].setText(voucher.card_number or "—")
-        status = getattr(voucher.status, "value", voucher.status)
         self.status.setText(texts.voucher_status(voucher.status))
-        why: str | None = None
-        if getattr(voucher, "redeemable", None) is False:
-            why = texts.refusal(None, voucher.reason) if voucher.reason else None
-        if why is None:
-            if partner_code and voucher.partner_code and voucher.partner_code != partner_code:
-                why = texts.refusal("voucher_other_partner")
-            elif status != "pending":
-                why = texts.refusal("voucher_not_pending")
+        # The core's verdict (another partner's, no longer pending, offline rules) and its reason.
+        why = None if voucher.redeemable else texts.refusal(None, voucher.reason)
         self.status.setProperty("ok", "false" if why else "true")
         repolish(self.status)
         self.why.setText(why or "")
