@@ -1,6 +1,6 @@
 """The day's figures as the manager reads them: totals by wallet, kind and terminal, as CSV or PDF.
 
-Pure functions of a day report (no widget): `ManagerPanel` shows them, the exports write them
+Pure functions of a `DayReport` (no widget): `ManagerPanel` shows them, the exports write them
 on the background lane.
 """
 
@@ -10,24 +10,27 @@ import csv
 import io
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 
 from pos.ui import texts
 
+if TYPE_CHECKING:
+    from pos.results import DayReport
 
-def day_tables(report: Any) -> dict[str, list[tuple[str, int, int]]]:
+
+def day_tables(report: DayReport) -> dict[str, list[tuple[str, int, int]]]:
     """(key, count, signed amount) by wallet, kind and terminal, from the day's transactions."""
     extranet = QCoreApplication.translate("Texts", "Extranet bénéficiaire")
     groups: dict[str, dict[str, list[int]]] = {"by_wallet": {}, "by_kind": {}, "by_terminal": {}}
-    labels = getattr(report, "terminal_labels", None) or {}
-    for t in getattr(report, "transactions", None) or []:
+    labels = report.terminal_labels
+    for t in report.transactions:
         sign = -1 if t.kind == "cancellation" else 1
-        if getattr(t, "channel", "counter") == "extranet":
+        if t.channel == "extranet":
             terminal = extranet
         else:
-            terminal_id = getattr(t, "terminal_id", None) or ""
+            terminal_id = t.terminal_id or ""
             terminal = labels.get(terminal_id) or terminal_id[:8] or "—"
         for section, key in (
             ("by_wallet", t.wallet_code),
@@ -43,7 +46,7 @@ def day_tables(report: Any) -> dict[str, list[tuple[str, int, int]]]:
     }
 
 
-def report_csv(report: Any) -> str:
+def report_csv(report: DayReport) -> str:
     """The day's totals as CSV (semicolon-separated, French spreadsheet habit)."""
     out = io.StringIO()
     w = csv.writer(out, delimiter=";")
@@ -51,13 +54,12 @@ def report_csv(report: Any) -> str:
     for section, rows in day_tables(report).items():
         for key, count, cents in rows:
             w.writerow([section, key, count, f"{cents / 100:.2f}".replace(".", ",")])
-    net = int(getattr(report, "net_amount_cents", 0))
-    count = getattr(report, "count", 0)
-    w.writerow(["total", "net", count, f"{net / 100:.2f}".replace(".", ",")])
+    net = report.net_amount_cents
+    w.writerow(["total", "net", report.count, f"{net / 100:.2f}".replace(".", ",")])
     return out.getvalue()
 
 
-def report_html(report: Any, day: date, partner_name: str) -> str:
+def report_html(report: DayReport, day: date, partner_name: str) -> str:
     parts = [
         f"<h2>{partner_name}</h2><h3>"
         + QCoreApplication.translate("ManagerPanel", "Recettes du {day}").format(
@@ -85,10 +87,7 @@ def report_html(report: Any, day: date, partner_name: str) -> str:
         "<p><b>"
         + QCoreApplication.translate(
             "ManagerPanel", "Net : {amount} ({count} transactions)"
-        ).format(
-            amount=texts.money(int(getattr(report, "net_amount_cents", 0))),
-            count=getattr(report, "count", 0),
-        )
+        ).format(amount=texts.money(report.net_amount_cents), count=report.count)
         + "</b></p>"
     )
     return "".join(parts)

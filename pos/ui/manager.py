@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.results import DayClosing, DayReport, FollowUp, Reconciliation
 from pos.ui import texts
 from pos.ui.day_report import day_tables, report_csv, report_html, write_pdf
 from pos.ui.manager_pin import with_manager_pin
@@ -69,7 +70,7 @@ class ManagerPanel(QWidget):
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.s = services
-        self.report: Any = None
+        self.report: DayReport | None = None
         self.day = QDateEdit(QDate.currentDate())
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("dd/MM/yyyy")
@@ -170,11 +171,11 @@ class ManagerPanel(QWidget):
         self.reconciliation.setRowCount(0)
         self.note.setText(self.tr("Rapprochement impossible : {why}").format(why=texts.error(exc)))
 
-    def _show_report(self, report: Any) -> None:
+    def _show_report(self, report: DayReport) -> None:
         self.report = report
         self.summary.setText(
             self.tr("Net du jour : {amount} — {count} transaction(s)").format(
-                amount=texts.money(int(report.net_amount_cents)), count=report.count
+                amount=texts.money(report.net_amount_cents), count=report.count
             )
         )
         self.closed.setText(
@@ -213,13 +214,13 @@ class ManagerPanel(QWidget):
             )
         _fill(self.by_terminal, rows)
 
-    def _show_reconciliation(self, rec: Any) -> None:
-        self._show_shop_terminals(getattr(rec, "statement", None))
+    def _show_reconciliation(self, rec: Reconciliation) -> None:
+        self._show_shop_terminals(rec.statement)
 
-        def show(v: Any, money: bool) -> str:
+        def show(v: int | None, money: bool) -> str:
             if v is None:
                 return "—"
-            return texts.money(int(v)) if money else str(v)
+            return texts.money(v) if money else str(v)
 
         lines = [
             (self.tr("Nombre de transactions"), rec.local_count, rec.central_count, False),
@@ -237,7 +238,7 @@ class ManagerPanel(QWidget):
         else:
             self.note.setText(self.tr("Rapprochement : écarts surlignés en rouge, à vérifier."))
 
-    def _show_follow_ups(self, items: list[Any]) -> None:
+    def _show_follow_ups(self, items: list[FollowUp]) -> None:
         rows = []
         for f in items:
             rows.append(
@@ -271,7 +272,7 @@ class ManagerPanel(QWidget):
 
         with_manager_pin(self.s, self, go)
 
-    def _closed(self, closing: Any) -> None:
+    def _closed(self, _closing: DayClosing) -> None:
         self.note.setText(self.tr("Journée clôturée (Z)."))
         self.reload()
 
@@ -280,7 +281,7 @@ class ManagerPanel(QWidget):
             self.note.setText(self.tr("Rien à exporter : actualisez d'abord."))
             return
         day, report = self.selected_day(), self.report
-        partner = getattr(self.s.partner, "name", "") or ""
+        partner = self.s.partner.name if self.s.partner else ""
         folder = self.s.settings.data_dir / "exports"
         path = folder / f"recettes-{day.isoformat()}.{kind}"
         if kind == "csv":
