@@ -277,7 +277,8 @@ class CounterScreen(QWidget):
         lines = [self.tr("Montant : {amount}").format(amount=texts.money(receipt.amount_cents))]
         if balance is not None:
             lines.append(self.tr("Solde après : {balance}").format(balance=texts.money(balance)))
-        if outcome is Outcome.OFFLINE_QUEUED and receipt.unknown_outcome:
+        queued = outcome is not Outcome.ONLINE  # accepted and kept, to be sent (again)
+        if queued and receipt.unknown_outcome:
             title = self.tr("Réponse non reçue : opération mise en attente")
             lines.insert(
                 0,
@@ -287,7 +288,7 @@ class CounterScreen(QWidget):
                 ),
             )
             kind = "offline"
-        elif outcome is Outcome.OFFLINE_QUEUED:
+        elif queued:
             title = self.tr("Accepté hors ligne")
             lines.insert(
                 0,
