@@ -6,28 +6,40 @@ embedded demo central service and enrols against it (see `pos.ui.demo`).
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QTranslator
+    from PySide6.QtWidgets import QApplication
+
+    from pos.terminal import Terminal
+    from pos.ui.prompts import Prompts
+    from pos.ui.services import Services
 
 log = logging.getLogger(__name__)
 
 
-def open_terminal(data_dir: Path | None) -> Any:
+def open_terminal(data_dir: Path | None) -> Terminal:
     """The facade on `data_dir` (None: the engine's default folder, as the command line uses)."""
     from pos.terminal import Terminal
 
     return Terminal.open(data_dir)
 
 
-def make_services(terminal: Any, data_dir: Path, *, prompts: Any = None) -> Any:
+def make_services(
+    terminal: Terminal, data_dir: Path, *, prompts: Prompts | None = None
+) -> Services:
     """The window-side services around one facade (tests call this too)."""
+    from pos.settings import SOUNDS
     from pos.ui.events import EventBridge
     from pos.ui.prompts import Prompts
     from pos.ui.services import Services
-    from pos.ui.settings import SOUNDS, ManagerPin, Settings
+    from pos.ui.settings import ManagerPin, Settings
     from pos.ui.sounds import Sounds
     from pos.ui.tasks import TaskRunner
 
@@ -45,24 +57,25 @@ def make_services(terminal: Any, data_dir: Path, *, prompts: Any = None) -> Any:
     )
 
 
-def make_application(argv: list[str] | None = None) -> Any:
+def make_application(argv: list[str] | None = None) -> QApplication:
     from PySide6.QtWidgets import QApplication
 
     from pos.ui import resources
 
-    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or [sys.argv[0]])
     app.setApplicationName("hdf-pos")
     app.setStyleSheet(resources.style_sheet())
     return app
 
 
-def install_language(app: Any, lang: str, data_dir: Path) -> Any:
+def install_language(app: QApplication, lang: str, data_dir: Path) -> QTranslator | None:
     from pos.ui import i18n
 
     return i18n.install(app, lang, data_dir / "cache")
 
 
-def _quit_on_signals(app: Any) -> None:
+def _quit_on_signals(app: QApplication) -> None:
     """SIGTERM / Ctrl+C close the windows normally, so the demo service and its folder go too."""
     import signal
 
@@ -76,25 +89,25 @@ def _quit_on_signals(app: Any) -> None:
     timer.start(300)
 
 
-def run(args: Any) -> int:
+def run(args: argparse.Namespace) -> int:
     """Open the windows; returns the exit code."""
     started = time.monotonic()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = make_application()
     demo = None
-    explicit = getattr(args, "data_dir", None)
-    data_dir: Path | None = Path(explicit) if explicit else None
-    if getattr(args, "demo", False):
+    data_dir: Path | None = Path(args.data_dir) if args.data_dir else None
+    if args.demo:
         from pos.ui import demo as demo_mod
 
         demo = demo_mod.DemoCentral.start()
         data_dir = demo.terminal_dir
     terminal = open_terminal(data_dir)
-    data_dir = Path(getattr(terminal, "data_dir", None) or data_dir)
+    data_dir = Path(terminal.data_dir)
 
-    from pos.ui.settings import LANGUAGE, Settings
+    from pos.settings import LANGUAGE
+    from pos.ui.settings import Settings
 
-    lang = getattr(args, "lang", None) or Settings(data_dir).get(LANGUAGE)
+    lang = args.lang or Settings(data_dir).get(LANGUAGE)
     install_language(app, lang, data_dir)
     services = make_services(terminal, data_dir)
     if demo is not None:

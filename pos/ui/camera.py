@@ -11,13 +11,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+if TYPE_CHECKING:
+    import numpy as np
+
+    from pos.scanner.sources import FrameSource
+
 log = logging.getLogger(__name__)
+
+Boxes = list[list[tuple[float, float]]]  # each code's corners, in preview pixels
 
 PREVIEW_WIDTH = 320
 PREVIEW_PERIOD_S = 1 / 15  # the preview repaints at most 15 times a second
@@ -25,7 +32,7 @@ DECODE_INTERVAL_MS = 100  # the scanner's pacing (pos.scanner.live.LiveScanner)
 
 
 class _Emitter(QObject):
-    frame = Signal(QImage, object)  # preview image, [corners scaled to the preview]
+    frame = Signal(QImage, object)  # preview image, Boxes
     seen = Signal(str)  # a code's text, once per sighting (LiveScanner's 2 s de-duplication)
     failed = Signal(str)
 
@@ -40,7 +47,7 @@ class CameraWorker(threading.Thread):
         self.spec = spec
         self.emitter = emitter
         self.stop_event = threading.Event()
-        self.source: Any = None
+        self.source: FrameSource | None = None
 
     def request_stop(self) -> None:
         """Returns at once: the reader and this thread end on their own within a frame."""
@@ -62,7 +69,7 @@ class CameraWorker(threading.Thread):
                 self.emitter.failed.emit(str(exc))
             return
         scanner = LiveScanner(interval_ms=DECODE_INTERVAL_MS)
-        boxes: list[list[tuple[float, float]]] = []
+        boxes: Boxes = []
         last_preview = 0.0
         try:
             while not self.stop_event.is_set():
@@ -93,7 +100,7 @@ class CameraWorker(threading.Thread):
             source.stop()
 
 
-def _preview(frame: Any) -> tuple[QImage, float]:
+def _preview(frame: np.ndarray) -> tuple[QImage, float]:
     import cv2
 
     h, w = frame.shape[:2]
@@ -148,7 +155,7 @@ class CameraPanel(QWidget):
         self.view.setPixmap(QPixmap())
         self.view.setText(self.tr("Caméra indisponible : vérifiez le réglage de la caméra."))
 
-    def _show_frame(self, image: QImage, boxes: list[Any]) -> None:
+    def _show_frame(self, image: QImage, boxes: Boxes) -> None:
         if self._worker is None:  # stopped meanwhile
             return
         pixmap = QPixmap.fromImage(image)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from pos.ui import texts
+
+if TYPE_CHECKING:
+    from pos.results import CardView, WalletView
 
 PHOTO_SIZE = (180, 225)
 
@@ -21,11 +24,11 @@ def _day(d: date | None) -> str:
 class WalletTile(QFrame):
     """One porte-monnaie: label, balance, validity, usable here or why not."""
 
-    def __init__(self, wallet: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, wallet: WalletView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("wallet")
         self.code = wallet.code
-        self.usable = bool(getattr(wallet, "usable", True))
+        self.usable = wallet.usable  # the core's verdict for this partner today
         self.setProperty("usable", "true" if self.usable else "false")
         title = QLabel(f"{wallet.label} ({wallet.code})")
         title.setWordWrap(True)
@@ -40,7 +43,7 @@ class WalletTile(QFrame):
             verdict = QLabel(self.tr("Utilisable ici"))
             verdict.setObjectName("walletOk")
         else:
-            verdict = QLabel(texts.wallet_reason(getattr(wallet, "reason", None)))
+            verdict = QLabel(texts.wallet_reason(wallet.reason))
             verdict.setObjectName("walletWhy")
             verdict.setWordWrap(True)
         self.verdict = verdict
@@ -56,7 +59,7 @@ class CardPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.card: Any = None
+        self.card: CardView | None = None
         self.photo = QLabel(self.tr("Photo…"))
         self.photo.setObjectName("photo")
         self.photo.setFixedSize(*PHOTO_SIZE)
@@ -95,16 +98,15 @@ class CardPanel(QWidget):
         layout.addLayout(self.wallets)
         layout.addWidget(self.reminder)
 
-    def show_card(self, card: Any) -> None:
+    def show_card(self, card: CardView) -> None:
         self.card = card
         self.name.setText(card.holder_name or self.tr("Titulaire inconnu"))
         self.number.setText(self.tr("Carte n° {number}").format(number=card.card_number))
-        ok, words = texts.card_status(card)
-        self.status.setText(words)
-        self.status.setProperty("ok", "true" if ok else "false")
+        self.status.setText(texts.card_status(card))
+        self.status.setProperty("ok", "true" if card.can_pay else "false")
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
-        self.offline_note.setVisible(bool(getattr(card, "offline", False)))
+        self.offline_note.setVisible(card.offline)
         self.offline_note.setText(
             self.tr("Hors ligne : soldes lus dans le QR code signé de la carte.")
         )

@@ -122,3 +122,19 @@ MESSAGES = (
     QT_TRANSLATE_NOOP("messages", "{count} opération(s) pas encore envoyée(s)"),
     QT_TRANSLATE_NOOP("messages", "Élément introuvable sur le service central."),
 )
+
+SETTINGS = (
+    QT_TRANSLATE_NOOP("Settings", "Langue"),
+    QT_TRANSLATE_NOOP("Settings", "Français"),
+    QT_TRANSLATE_NOOP("Settings", "Anglais"),
+    QT_TRANSLATE_NOOP("Settings", "Impression des reçus"),
+    QT_TRANSLATE_NOOP("Settings", "Fichier PDF"),
+    QT_TRANSLATE_NOOP("Settings", "Imprimante ticket réseau (ESC/POS)"),
+    QT_TRANSLATE_NOOP("Settings", "Imprimante ticket USB (ESC/POS)"),
+    QT_TRANSLATE_NOOP("Settings", "Imprimante ticket série (ESC/POS)"),
+    QT_TRANSLATE_NOOP("Settings", "Adresse de l'imprimante (hôte:port, VID:PID ou port série)"),
+    QT_TRANSLATE_NOOP("Settings", "Imprimer le reçu automatiquement"),
+    QT_TRANSLATE_NOOP("Settings", "Dossier des reçus PDF"),
+    QT_TRANSLATE_NOOP("Settings", "Caméra"),
+    QT_TRANSLATE_NOOP("Settings", "Sons"),
+)

@@ -8,227 +8,31 @@ engine call runs on the engine lane; nothing here waits on the network or the di
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QButtonGroup,
-    QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QRadioButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from pos.money import AmountError, parse_amount
-from pos.scan import ScanKind, parse_scan
+from pos.results import CardView, OperationResult, Outcome, Receipt, VoucherView
+from pos.scan import Scan, ScanKind, parse_scan
+from pos.settings import AUTO_PRINT
 from pos.ui import texts
 from pos.ui.camera import CameraPanel
 from pos.ui.card_panel import CardPanel
+from pos.ui.counter_panels import PayPanel, ResultPanel, VoucherPanel, repolish
 from pos.ui.printing import ReceiptDesk
 from pos.ui.services import Services
-from pos.ui.settings import AUTO_PRINT
 from pos.ui.tasks import Operation
 
 log = logging.getLogger(__name__)
-
-
-def _repolish(widget: QWidget) -> None:
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
-
-
-class PayPanel(QWidget):
-    """Choose the wallet (the only usable one preselected), type the amount, Enter to pay."""
-
-    pay_requested = Signal(str, int)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.group = QButtonGroup(self)
-        self.choices = QVBoxLayout()
-        self.amount = QLineEdit()
-        self.amount.setObjectName("amountInput")
-        self.amount.setPlaceholderText(self.tr("Montant, ex. 12,50"))
-        self.amount.returnPressed.connect(self.confirm)
-        self.error = QLabel()
-        self.error.setObjectName("walletWhy")
-        self.error.setWordWrap(True)
-        self.pay = QPushButton(self.tr("Payer (Entrée)"))
-        self.pay.setObjectName("primary")
-        self.pay.clicked.connect(self.confirm)
-        self.back = QPushButton(self.tr("Retour (Échap)"))
-        title = QLabel(self.tr("Paiement"))
-        title.setObjectName("holderName")
-        layout = QVBoxLayout(self)
-        layout.addWidget(title)
-        layout.addWidget(QLabel(self.tr("Porte-monnaie à débiter :")))
-        layout.addLayout(self.choices)
-        layout.addWidget(QLabel(self.tr("Montant (€) :")))
-        layout.addWidget(self.amount)
-        layout.addWidget(self.error)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.back)
-        buttons.addWidget(self.pay, 1)
-        layout.addLayout(buttons)
-        layout.addStretch(1)
-
-    def set_card(self, card: Any, may_pay: bool) -> None:
-        for button in self.group.buttons():
-            self.group.removeButton(button)
-            button.setParent(None)
-            button.deleteLater()
-        usable = [w for w in card.wallets if getattr(w, "usable", True)] if may_pay else []
-        for wallet in card.wallets:
-            button = QRadioButton(f"{wallet.label} — {texts.money(wallet.balance_cents)}")
-            button.setProperty("wallet_code", wallet.code)
-            button.setEnabled(wallet in usable)
-            self.group.addButton(button)
-            self.choices.addWidget(button)
-        if len(usable) == 1:
-            next(b for b in self.group.buttons() if b.isEnabled()).setChecked(True)
-        self.amount.clear()
-        self.amount.setEnabled(bool(usable))
-        self.pay.setEnabled(bool(usable))
-        self.error.setText(
-            "" if usable or not may_pay else self.tr("Aucun porte-monnaie utilisable ici.")
-        )
-
-    def selected_wallet(self) -> str | None:
-        button = self.group.checkedButton()
-        return button.property("wallet_code") if button else None
-
-    def confirm(self) -> None:
-        if not self.pay.isEnabled():
-            return
-        wallet = self.selected_wallet()
-        if wallet is None:
-            self.error.setText(self.tr("Choisissez le porte-monnaie à débiter."))
-            return
-        try:
-            cents = parse_amount(self.amount.text())
-        except AmountError as e:
-            self.error.setText(texts.refusal(None, e.template).format(**e.params))
-            self.amount.selectAll()
-            return
-        self.error.clear()
-        self.pay_requested.emit(wallet, cents)
-
-
-class VoucherPanel(QWidget):
-    """A prepayment: ticket, amount, wallet, holder, status; "Encaisser" redeems it."""
-
-    redeem_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.title = QLabel(self.tr("Prépaiement"))
-        self.title.setObjectName("holderName")
-        self.status = QLabel()
-        self.status.setObjectName("cardStatus")
-        self.fields: dict[str, QLabel] = {}
-        grid = QGridLayout()
-        rows = (
-            ("ticket", self.tr("N° ticket")),
-            ("transaction", self.tr("N° transaction")),
-            ("amount", self.tr("Montant")),
-            ("wallet", self.tr("Porte-monnaie")),
-            ("holder", self.tr("Bénéficiaire")),
-            ("card", self.tr("N° carte")),
-        )
-        for i, (key, label) in enumerate(rows):
-            grid.addWidget(QLabel(label), i, 0)
-            value = QLabel()
-            value.setObjectName("walletBalance" if key == "amount" else "")
-            grid.addWidget(value, i, 1)
-            self.fields[key] = value
-        self.why = QLabel()
-        self.why.setObjectName("walletWhy")
-        self.why.setWordWrap(True)
-        self.redeem = QPushButton(self.tr("Encaisser (Entrée)"))
-        self.redeem.setObjectName("primary")
-        self.redeem.clicked.connect(self.redeem_requested)
-        self.back = QPushButton(self.tr("Retour (Échap)"))
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.status)
-        layout.addLayout(grid)
-        layout.addWidget(self.why)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.back)
-        buttons.addWidget(self.redeem, 1)
-        layout.addLayout(buttons)
-        layout.addStretch(1)
-
-    def show_voucher(self, voucher: Any, partner_code: str | None) -> None:
-        self.fields["ticket"].setText(voucher.ticket_number)
-        self.fields["transaction"].setText(voucher.transaction_number or "—")
-        self.fields["amount"].setText(texts.money(voucher.amount_cents))
-        self.fields["wallet"].setText(voucher.wallet_code)
-        self.fields["holder"].setText(getattr(voucher, "holder_name", "") or "—")
-        self.fields["card"].setText(voucher.card_number or "—")
-        status = getattr(voucher.status, "value", voucher.status)
-        self.status.setText(texts.voucher_status(voucher.status))
-        why: str | None = None
-        if getattr(voucher, "redeemable", None) is False:
-            why = texts.refusal(None, voucher.reason) if voucher.reason else None
-        if why is None:
-            if partner_code and voucher.partner_code and voucher.partner_code != partner_code:
-                why = texts.refusal("voucher_other_partner")
-            elif status != "pending":
-                why = texts.refusal("voucher_not_pending")
-        self.status.setProperty("ok", "false" if why else "true")
-        _repolish(self.status)
-        self.why.setText(why or "")
-        self.redeem.setEnabled(why is None)
-
-
-class ResultPanel(QFrame):
-    """The outcome, big: accepted (online / offline queued) or refused, with the receipt buttons."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("result")
-        self.title = QLabel()
-        self.title.setObjectName("resultTitle")
-        self.title.setWordWrap(True)
-        self.detail = QLabel()
-        self.detail.setObjectName("resultDetail")
-        self.detail.setWordWrap(True)
-        self.print = QPushButton(self.tr("Imprimer le reçu (F5)"))
-        self.pdf = QPushButton(self.tr("Reçu en PDF (F6)"))
-        self.next = QPushButton(self.tr("Client suivant (Entrée)"))
-        self.next.setObjectName("primary")
-        self.receipt_note = QLabel()
-        self.receipt_note.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 24, 28, 24)
-        layout.addWidget(self.title)
-        layout.addWidget(self.detail)
-        layout.addStretch(1)
-        layout.addWidget(self.receipt_note)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.print)
-        buttons.addWidget(self.pdf)
-        buttons.addWidget(self.next, 1)
-        layout.addLayout(buttons)
-
-    def show_outcome(self, kind: str, title: str, detail: str, *, receipt: bool) -> None:
-        self.setProperty("outcome", kind)
-        _repolish(self)
-        for label in (self.title, self.detail, self.receipt_note):
-            _repolish(label)
-        self.title.setText(title)
-        self.detail.setText(detail)
-        self.receipt_note.clear()
-        self.print.setVisible(receipt)
-        self.pdf.setVisible(receipt)
 
 
 class CounterScreen(QWidget):
@@ -242,10 +46,10 @@ class CounterScreen(QWidget):
         super().__init__(parent)
         self.s = services
         self.desk = ReceiptDesk(services.runner, services.settings)
-        self.scan: Any = None
-        self.card: Any = None
-        self.voucher: Any = None
-        self.receipt: Any = None
+        self.scan: Scan | None = None
+        self.card: CardView | None = None
+        self.voucher: VoucherView | None = None
+        self.receipt: Receipt | None = None
         self.busy = False
 
         self.input = QLineEdit()
@@ -320,7 +124,7 @@ class CounterScreen(QWidget):
         self.message.setText(message)
         self.message.setProperty("ok", "false")
         self.message.setVisible(bool(message))
-        _repolish(self.message)
+        repolish(self.message)
         self.pages.setCurrentIndex(self.IDLE)
         self.input.setFocus()
 
@@ -331,7 +135,7 @@ class CounterScreen(QWidget):
         self.input.clear()
         self.show_idle()
 
-    def keyPressEvent(self, event: Any) -> None:
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         # Enter on the result or voucher page: next customer / redeem.
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if self.pages.currentIndex() == self.RESULT:
@@ -373,47 +177,42 @@ class CounterScreen(QWidget):
             return
         self.scan = scan
         self.busy = True
-        terminal = self.s.terminal
+        terminal, runner = self.s.terminal, self.s.runner
         if scan.kind in (ScanKind.CARD_TOKEN, ScanKind.CARD_NUMBER):
-            Operation(self.s.runner, lambda: terminal.lookup(scan)).success(
-                self._show_card
-            ).failure(self._failed).run()
+            Operation(runner, lambda: terminal.lookup(scan)).success(self._show_card).failure(
+                self._failed
+            ).run()
         else:
-            Operation(self.s.runner, lambda: terminal.voucher(scan)).success(
-                self._show_voucher
-            ).failure(self._failed).run()
+            Operation(runner, lambda: terminal.voucher(scan)).success(self._show_voucher).failure(
+                self._failed
+            ).run()
 
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
         self.refuse(texts.error(exc))
 
-    def _show_card(self, card: Any) -> None:
+    def _show_card(self, card: CardView) -> None:
         self.busy = False
         self.card = card
         self.card_panel.show_card(card)
         log.info("card shown: %s", card.card_number)  # the number only: no names in logs
-        may_pay, _ = texts.card_status(card)
-        self.pay_panel.set_card(card, may_pay)
+        self.pay_panel.set_card(card)
         self.pages.setCurrentIndex(self.CARD)
-        if may_pay and self.pay_panel.amount.isEnabled():
+        if card.can_pay and self.pay_panel.amount.isEnabled():
             self.pay_panel.amount.setFocus()
         else:
             self.s.sounds.refusal()
             self.pay_panel.back.setFocus()
         number = card.card_number
         terminal = self.s.terminal
-        self.s.runner.run_task(
-            lambda: terminal.photo(number),
-            on_done=lambda data: self.card_panel.set_photo(number, data),
-            on_error=lambda _e: self.card_panel.set_photo(number, None),
-            lane="network",
-        )
+        Operation(self.s.runner, lambda: terminal.photo(number), lane="network").success(
+            lambda data: self.card_panel.set_photo(number, data)
+        ).failure(lambda _e: self.card_panel.set_photo(number, None)).run()
 
-    def _show_voucher(self, voucher: Any) -> None:
+    def _show_voucher(self, voucher: VoucherView) -> None:
         self.busy = False
         self.voucher = voucher
-        partner = self.s.partner
-        self.voucher_panel.show_voucher(voucher, getattr(partner, "code", None))
+        self.voucher_panel.show_voucher(voucher)
         self.pages.setCurrentIndex(self.VOUCHER)
         if self.voucher_panel.redeem.isEnabled():
             self.voucher_panel.redeem.setFocus()
@@ -451,59 +250,64 @@ class CounterScreen(QWidget):
         self.pages.setCurrentIndex(self.RESULT)
         self.result.next.setFocus()
 
-    def _show_result(self, result: Any, *, payment: bool) -> None:
+    def _show_result(self, result: OperationResult, *, payment: bool) -> None:
         self.busy = False
-        outcome = getattr(result.outcome, "value", result.outcome)
         self.receipt = result.receipt
-        if outcome == "refused" or result.receipt is None:
-            refusal = result.refusal
-            self.s.sounds.refusal()
-            self.result.show_outcome(
-                "refused",
-                self.tr("Paiement refusé") if payment else self.tr("Encaissement refusé"),
-                texts.refusal(getattr(refusal, "code", None), getattr(refusal, "message", None)),
-                receipt=False,
-            )
+        if result.outcome is Outcome.REFUSED or result.receipt is None:
+            self._show_refusal(result, payment=payment)
         else:
-            receipt = result.receipt
-            balance = getattr(receipt, "balance_after_cents", None)
-            lines = [self.tr("Montant : {amount}").format(amount=texts.money(receipt.amount_cents))]
-            if balance is not None:
-                lines.append(
-                    self.tr("Solde après : {balance}").format(balance=texts.money(balance))
-                )
-            if outcome == "offline_queued" and getattr(receipt, "unknown_outcome", False):
-                title = self.tr("Réponse non reçue : opération mise en attente")
-                lines.insert(
-                    0,
-                    self.tr(
-                        "Le service central n'a pas répondu à temps. L'opération est gardée et "
-                        "renvoyée telle quelle : elle ne sera jamais débitée deux fois."
-                    ),
-                )
-                kind = "offline"
-            elif outcome == "offline_queued":
-                title = self.tr("Accepté hors ligne")
-                lines.insert(
-                    0,
-                    self.tr(
-                        "Opération acceptée hors ligne et mise en attente : elle sera envoyée "
-                        "au service central dès le retour de la connexion."
-                    ),
-                )
-                kind = "offline"
-            else:
-                title = self.tr("Paiement accepté") if payment else self.tr("Prépaiement encaissé")
-                number = getattr(receipt, "transaction_number", None) or "—"
-                lines.insert(0, self.tr("Transaction n° {number}").format(number=number))
-                kind = "online"
-            self.s.sounds.success()
-            self.result.show_outcome(kind, title, "\n".join(lines), receipt=True)
-            self.operation_done.emit()
-            if self.s.settings.get(AUTO_PRINT):
-                self.print_receipt()
+            self._show_accepted(result.outcome, result.receipt, payment=payment)
         self.pages.setCurrentIndex(self.RESULT)
         self.result.next.setFocus()
+
+    def _show_refusal(self, result: OperationResult, *, payment: bool) -> None:
+        refusal = result.refusal
+        self.s.sounds.refusal()
+        self.result.show_outcome(
+            "refused",
+            self.tr("Paiement refusé") if payment else self.tr("Encaissement refusé"),
+            texts.refusal(refusal.code if refusal else None, refusal.message if refusal else None),
+            receipt=False,
+        )
+
+    def _show_accepted(self, outcome: Outcome, receipt: Receipt, *, payment: bool) -> None:
+        """Accepted online, accepted offline (queued), or sent without an answer (queued under
+        the same key): the core's outcome and receipt, in the cashier's words."""
+        balance = receipt.balance_after_cents
+        lines = [self.tr("Montant : {amount}").format(amount=texts.money(receipt.amount_cents))]
+        if balance is not None:
+            lines.append(self.tr("Solde après : {balance}").format(balance=texts.money(balance)))
+        queued = outcome is not Outcome.ONLINE  # accepted and kept, to be sent (again)
+        if queued and receipt.unknown_outcome:
+            title = self.tr("Réponse non reçue : opération mise en attente")
+            lines.insert(
+                0,
+                self.tr(
+                    "Le service central n'a pas répondu à temps. L'opération est gardée et "
+                    "renvoyée telle quelle : elle ne sera jamais débitée deux fois."
+                ),
+            )
+            kind = "offline"
+        elif queued:
+            title = self.tr("Accepté hors ligne")
+            lines.insert(
+                0,
+                self.tr(
+                    "Opération acceptée hors ligne et mise en attente : elle sera envoyée "
+                    "au service central dès le retour de la connexion."
+                ),
+            )
+            kind = "offline"
+        else:
+            title = self.tr("Paiement accepté") if payment else self.tr("Prépaiement encaissé")
+            number = receipt.transaction_number or "—"
+            lines.insert(0, self.tr("Transaction n° {number}").format(number=number))
+            kind = "online"
+        self.s.sounds.success()
+        self.result.show_outcome(kind, title, "\n".join(lines), receipt=True)
+        self.operation_done.emit()
+        if self.s.settings.get(AUTO_PRINT):
+            self.print_receipt()
 
     def print_receipt(self) -> None:
         if self.receipt is not None and self.pages.currentIndex() == self.RESULT:

@@ -17,9 +17,13 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import requests
+
+if TYPE_CHECKING:
+    from pos.terminal import Terminal
+    from pos.ui.settings import ManagerPin
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,7 @@ def use_memory_keyring() -> None:
     from keyring.backend import KeyringBackend
 
     class MemoryKeyring(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
+        priority = 1
 
         def __init__(self) -> None:
             super().__init__()
@@ -115,7 +119,7 @@ class DemoCentral:
             + (root / "central.log").read_text(errors="replace")[-2000:]
         )
 
-    def enrol(self, terminal: Any, pin: Any) -> None:
+    def enrol(self, terminal: Terminal, pin: ManagerPin) -> None:
         code, password = DEMO_PARTNER
         terminal.enroll(
             server_url=self.url, partner_code=code, password=password, label="Comptoir démo"

@@ -11,9 +11,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+
+if TYPE_CHECKING:
+    from pos.terminal import Terminal
+
+V = TypeVar("V")
 
 
 class EventBridge(QObject):
@@ -24,23 +29,22 @@ class EventBridge(QObject):
     latest state; 10,000 operations queued or synced in a burst cost the GUI thread one call.
     """
 
-    event = Signal(str, object)
+    # (name, payload). The name hides QObject.event(), which nothing calls on this adapter.
+    event = Signal(str, object)  # type: ignore[assignment]
     _incoming = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._lock = threading.Lock()
-        self._latest: dict[str, Any] = {}
+        self._latest: dict[str, object] = {}
         # Explicitly queued: the engine emits from worker threads; handlers run on the GUI thread.
         self._incoming.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
         self.received = 0  # core events received (tests, bench)
 
-    def attach(self, terminal: Any) -> None:
-        subscribe = getattr(terminal, "subscribe", None)
-        if subscribe is not None:
-            subscribe(self.core_callback)
+    def attach(self, terminal: Terminal) -> None:
+        terminal.subscribe(self.core_callback)
 
-    def core_callback(self, name: str, payload: Any = None) -> None:
+    def core_callback(self, name: str, payload: object = None) -> None:
         """Called by the engine from any thread."""
         name = str(name)
         with self._lock:
@@ -60,32 +64,37 @@ class EventBridge(QObject):
         """Route each event to `obj.on_event_<name>(payload)` when that method exists; returns
         the function that undoes it (a window being replaced stops listening)."""
 
-        def route(name: str, payload: Any) -> None:
+        def route(name: str, payload: object) -> None:
             handler = getattr(obj, f"on_event_{name}", None)
             if handler is not None:
                 handler(payload)
 
         self.event.connect(route)
-        return lambda: self.event.disconnect(route)
+
+        def stop() -> None:
+            self.event.disconnect(route)
+
+        return stop
 
 
-class RateLimiter(QObject):
+class RateLimiter(QObject, Generic[V]):
     """Calls `fn(latest_value)` at most once per `interval_ms`; intermediate values coalesce."""
 
+    _value: V  # the latest value given (set by the first call, before any `_fire`)
+
     def __init__(
-        self, fn: Callable[[Any], None], interval_ms: int = 250, parent: QObject | None = None
+        self, fn: Callable[[V], None], interval_ms: int = 250, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
         self._fn = fn
         self._interval = interval_ms / 1000
         self._last = 0.0
-        self._value: Any = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._fire)
         self.calls = 0  # how many times fn ran (tests, bench)
 
-    def __call__(self, value: Any) -> None:
+    def __call__(self, value: V) -> None:
         self._value = value
         if self._timer.isActive():
             return

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import gc
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication
 
 from pos.ui.services import Services
+
+if TYPE_CHECKING:  # imported when first needed: the wizard is rare, the counter comes later
+    from pos.domain import Partner
+    from pos.ui.shell import MainWindow
+    from pos.ui.wedge import WedgeFilter
+    from pos.ui.wizard import FirstRunWizard
 
 
 class Launcher(QObject):
     counter_opened = Signal(object)  # the MainWindow
 
-    def __init__(self, services: Services, app: Any) -> None:
+    def __init__(self, services: Services, app: QApplication) -> None:
         super().__init__(app)
         self.s = services
         self.app = app
-        self.wizard: Any = None
-        self.window: Any = None
-        self.wedge: Any = None
+        self.wizard: FirstRunWizard | None = None
+        self.window: MainWindow | None = None
+        self.wedge: WedgeFilter | None = None
 
     def start(self) -> None:
         # Startup reads the local store once, before any window exists (nothing to freeze yet).
@@ -33,35 +40,38 @@ class Launcher(QObject):
             self.wizard.completed.connect(self._enrolled)
             self.wizard.show()
 
-    def _enrolled(self, partner: Any) -> None:
+    def _enrolled(self, partner: Partner) -> None:
         self.s.partner = partner
         self.open_counter()
 
-    def open_counter(self) -> None:
+    def open_counter(self) -> MainWindow:
         from pos.ui.shell import MainWindow
         from pos.ui.wedge import WedgeFilter
 
-        self.window = MainWindow(self.s)
-        self.window.language_changed.connect(self.switch_language)
+        window = self.window = MainWindow(self.s)
+        window.language_changed.connect(self.switch_language)
         self.wedge = WedgeFilter(self.app)
-        self.wedge.scanned.connect(self.window.scanned)
+        self.wedge.scanned.connect(window.scanned)
         self.app.installEventFilter(self.wedge)
         geometry = self.s.settings.state.value("main/geometry")
-        if geometry is None or not self.window.restoreGeometry(geometry):
-            self.window.resize(1280, 800)
-        self.window.show()
-        self.window.counter.input.setFocus()
-        self.counter_opened.emit(self.window)
+        if geometry is None or not window.restoreGeometry(geometry):
+            window.resize(1280, 800)
+        window.show()
+        window.counter.input.setFocus()
+        self.counter_opened.emit(window)
         QTimer.singleShot(0, freeze_startup_objects)
+        return window
 
     def switch_language(self, lang: str) -> None:
         """Apply a language at once: swap the translator and rebuild the windows (every text is
         set when its widget is made). The engine, the queue and a running sync are not touched;
         the counter comes back empty, as after a sale."""
+        from pos.settings import LANGUAGE
         from pos.ui import i18n
-        from pos.ui.settings import LANGUAGE
 
         window = self.window
+        if window is None:
+            return
         if window.counter.busy or self.s.runner.pending:
             # A payment (or a probe, a sync step) is on its way: its result must land on the
             # window the cashier sees. Try again in a moment, with the latest choice saved.
@@ -73,21 +83,21 @@ class Launcher(QObject):
             return
 
         i18n.install(self.app, lang, self.s.settings.data_dir / "cache")
-        previous = self.window
+        previous = window
         if self.wedge is not None:
             self.app.removeEventFilter(self.wedge)
         # Where it stands, as the window system placed it (a saved geometry would be shifted by
         # the frame where no window manager runs).
         geometry, maximized = previous.geometry(), previous.isMaximized()
         previous.retire()
-        self.open_counter()
+        window = self.open_counter()
         if maximized:
-            self.window.showMaximized()
+            window.showMaximized()
         else:
-            self.window.setGeometry(geometry)
-        self.window.activateWindow()  # the keyboard (and a wedge scanner) goes to the new one
+            window.setGeometry(geometry)
+        window.activateWindow()  # the keyboard (and a wedge scanner) goes to the new one
         if previous.last_status is not None:
-            self.window.on_event_status(previous.last_status)
+            window.on_event_status(previous.last_status)
 
 
 def freeze_startup_objects() -> None:

@@ -7,8 +7,6 @@ and the central service's statement are highlighted in red.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,7 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.results import DayClosing, DayReport, FollowUp, Reconciliation
 from pos.ui import texts
+from pos.ui.day_report import day_tables, report_csv, report_html, write_pdf
 from pos.ui.manager_pin import with_manager_pin
 from pos.ui.services import Services
 from pos.ui.tasks import Operation
@@ -66,103 +66,11 @@ def _fill(table: QTableWidget, rows: list[list[str]], highlight: list[bool] | No
             table.setItem(r, c, item)
 
 
-def day_tables(report: Any) -> dict[str, list[tuple[str, int, int]]]:
-    """(key, count, signed amount) by wallet, kind and terminal, from the day's transactions."""
-    extranet = QCoreApplication.translate("Texts", "Extranet bénéficiaire")
-    groups: dict[str, dict[str, list[int]]] = {"by_wallet": {}, "by_kind": {}, "by_terminal": {}}
-    labels = getattr(report, "terminal_labels", None) or {}
-    for t in getattr(report, "transactions", None) or []:
-        sign = -1 if t.kind == "cancellation" else 1
-        if getattr(t, "channel", "counter") == "extranet":
-            terminal = extranet
-        else:
-            terminal_id = getattr(t, "terminal_id", None) or ""
-            terminal = labels.get(terminal_id) or terminal_id[:8] or "—"
-        for section, key in (
-            ("by_wallet", t.wallet_code),
-            ("by_kind", t.kind),
-            ("by_terminal", terminal),
-        ):
-            acc = groups[section].setdefault(str(key), [0, 0])
-            acc[0] += 1
-            acc[1] += sign * int(t.amount_cents)
-    return {
-        section: [(k, v[0], v[1]) for k, v in sorted(rows.items())]
-        for section, rows in groups.items()
-    }
-
-
-def report_csv(report: Any) -> str:
-    """The day's totals as CSV (semicolon-separated, French spreadsheet habit)."""
-    out = io.StringIO()
-    w = csv.writer(out, delimiter=";")
-    w.writerow(["section", "cle", "nombre", "montant_euros"])
-    for section, rows in day_tables(report).items():
-        for key, count, cents in rows:
-            w.writerow([section, key, count, f"{cents / 100:.2f}".replace(".", ",")])
-    net = int(getattr(report, "net_amount_cents", 0))
-    count = getattr(report, "count", 0)
-    w.writerow(["total", "net", count, f"{net / 100:.2f}".replace(".", ",")])
-    return out.getvalue()
-
-
-def report_html(report: Any, day: date, partner_name: str) -> str:
-    parts = [
-        f"<h2>{partner_name}</h2><h3>"
-        + QCoreApplication.translate("ManagerPanel", "Recettes du {day}").format(
-            day=day.strftime("%d/%m/%Y")
-        )
-        + "</h3>"
-    ]
-    for section, title in (
-        ("by_wallet", QCoreApplication.translate("ManagerPanel", "Par porte-monnaie")),
-        ("by_kind", QCoreApplication.translate("ManagerPanel", "Par type")),
-        ("by_terminal", QCoreApplication.translate("ManagerPanel", "Par terminal")),
-    ):
-        cells = []
-        for key, count, cents in day_tables(report)[section]:
-            shown = texts.kind(key) if section == "by_kind" else key
-            cells.append(
-                f"<tr><td>{shown}</td><td align='right'>{count}</td>"
-                f"<td align='right'>{texts.money(cents)}</td></tr>"
-            )
-        rows = "".join(cells)
-        parts.append(
-            f"<h4>{title}</h4><table width='100%' border='1' cellspacing='0'>{rows}</table>"
-        )
-    parts.append(
-        "<p><b>"
-        + QCoreApplication.translate(
-            "ManagerPanel", "Net : {amount} ({count} transactions)"
-        ).format(
-            amount=texts.money(int(getattr(report, "net_amount_cents", 0))),
-            count=getattr(report, "count", 0),
-        )
-        + "</b></p>"
-    )
-    return "".join(parts)
-
-
-def write_pdf(html_text: str, path: Path) -> Path:
-    from PySide6.QtGui import QPageSize, QPdfWriter, QTextDocument
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")  # never a half-written export under its name
-    writer = QPdfWriter(str(part))
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    doc = QTextDocument()
-    doc.setHtml(html_text)
-    doc.print_(writer)
-    del writer
-    part.replace(path)
-    return path
-
-
 class ManagerPanel(QWidget):
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.s = services
-        self.report: Any = None
+        self.report: DayReport | None = None
         self.day = QDateEdit(texts.business_today())
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("dd/MM/yyyy")
@@ -263,11 +171,11 @@ class ManagerPanel(QWidget):
         self.reconciliation.setRowCount(0)
         self.note.setText(self.tr("Rapprochement impossible : {why}").format(why=texts.error(exc)))
 
-    def _show_report(self, report: Any) -> None:
+    def _show_report(self, report: DayReport) -> None:
         self.report = report
         self.summary.setText(
             self.tr("Net du jour : {amount} — {count} transaction(s)").format(
-                amount=texts.money(int(report.net_amount_cents)), count=report.count
+                amount=texts.money(report.net_amount_cents), count=report.count
             )
         )
         self.closed.setText(
@@ -306,13 +214,13 @@ class ManagerPanel(QWidget):
             )
         _fill(self.by_terminal, rows)
 
-    def _show_reconciliation(self, rec: Any) -> None:
-        self._show_shop_terminals(getattr(rec, "statement", None))
+    def _show_reconciliation(self, rec: Reconciliation) -> None:
+        self._show_shop_terminals(rec.statement)
 
-        def show(v: Any, money: bool) -> str:
+        def show(v: int | None, money: bool) -> str:
             if v is None:
                 return "—"
-            return texts.money(int(v)) if money else str(v)
+            return texts.money(v) if money else str(v)
 
         lines = [
             (self.tr("Nombre de transactions"), rec.local_count, rec.central_count, False),
@@ -330,7 +238,7 @@ class ManagerPanel(QWidget):
         else:
             self.note.setText(self.tr("Rapprochement : écarts surlignés en rouge, à vérifier."))
 
-    def _show_follow_ups(self, items: list[Any]) -> None:
+    def _show_follow_ups(self, items: list[FollowUp]) -> None:
         rows = []
         for f in items:
             rows.append(
@@ -364,7 +272,7 @@ class ManagerPanel(QWidget):
 
         with_manager_pin(self.s, self, go)
 
-    def _closed(self, closing: Any) -> None:
+    def _closed(self, _closing: DayClosing) -> None:
         self.note.setText(self.tr("Journée clôturée (Z)."))
         self.reload()
 
@@ -373,7 +281,7 @@ class ManagerPanel(QWidget):
             self.note.setText(self.tr("Rien à exporter : actualisez d'abord."))
             return
         day, report = self.selected_day(), self.report
-        partner = getattr(self.s.partner, "name", "") or ""
+        partner = self.s.partner.name if self.s.partner else ""
         folder = self.s.settings.data_dir / "exports"
         path = folder / f"recettes-{day.isoformat()}.{kind}"
         if kind == "csv":

@@ -11,7 +11,7 @@ from pos.ui.services import Services
 
 
 def valid_pin(pin: str | None) -> bool:
-    return bool(pin) and pin.isdigit() and 4 <= len(pin) <= 8  # type: ignore[union-attr]
+    return pin is not None and pin.isdigit() and 4 <= len(pin) <= 8
 
 
 def with_manager_pin(services: Services, parent: QWidget | None, then: Callable[[], None]) -> None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 
+from pos.settings import PRINTER_KIND, PRINTER_TARGET
 from pos.ui import receipts
-from pos.ui.settings import PRINTER_KIND, PRINTER_TARGET, Settings
+from pos.ui.settings import Settings
 from pos.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from pos.results import Receipt
 
 
 class ReceiptDesk:
@@ -19,9 +23,8 @@ class ReceiptDesk:
         self._runner = runner
         self._settings = settings
 
-    def pdf_path(self, receipt: Any, *, duplicate: bool = False) -> Path:
-        number = str(getattr(receipt, "transaction_number", "") or "")
-        number = number or str(getattr(receipt, "ticket_number", "") or "") or "recu"
+    def pdf_path(self, receipt: Receipt, *, duplicate: bool = False) -> Path:
+        number = receipt.transaction_number or receipt.ticket_number or "recu"
         suffix = "-duplicata" if duplicate else ""
         return (
             self._settings.receipts_dir()
@@ -29,7 +32,7 @@ class ReceiptDesk:
         )
 
     def save_pdf(
-        self, receipt: Any, done: Callable[[str], None], *, duplicate: bool = False
+        self, receipt: Receipt, done: Callable[[str], None], *, duplicate: bool = False
     ) -> None:
         path = self.pdf_path(receipt, duplicate=duplicate)
         self._runner.run_task(
@@ -43,7 +46,9 @@ class ReceiptDesk:
             lane="background",
         )
 
-    def print(self, receipt: Any, done: Callable[[str], None], *, duplicate: bool = False) -> None:
+    def print(
+        self, receipt: Receipt, done: Callable[[str], None], *, duplicate: bool = False
+    ) -> None:
         """Print on the configured ESC/POS printer, or save a PDF when the setting says PDF."""
         kind = self._settings.get(PRINTER_KIND)
         if kind == "pdf":

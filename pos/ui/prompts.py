@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
@@ -55,17 +54,20 @@ class Prompts:
         return None
 
 
+Answer = str | bool | None  # a text (or None: cancelled) for ask_text, yes/no for confirm
+
+
 @dataclass
 class ScriptedPrompts(Prompts):
     """Answers given in advance, in order; every question asked is recorded."""
 
-    answers: deque[Any] = field(default_factory=deque)
+    answers: deque[Answer] = field(default_factory=deque)
     asked: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def push(self, *answers: Any) -> None:
+    def push(self, *answers: Answer) -> None:
         self.answers.extend(answers)
 
-    def _next(self, kind: str, title: str, text: str, default: Any) -> Any:
+    def _next(self, kind: str, title: str, text: str, default: Answer) -> Answer:
         self.asked.append((kind, title, text))
         return self.answers.popleft() if self.answers else default
 
@@ -81,4 +83,5 @@ class ScriptedPrompts(Prompts):
     def ask_text(
         self, parent: QWidget | None, title: str, label: str, *, secret: bool = False
     ) -> str | None:
-        return self._next("ask_text", title, label, None)
+        answer = self._next("ask_text", title, label, None)
+        return None if answer is None else str(answer)

@@ -11,12 +11,17 @@ import html
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QMarginsF, QSizeF
 from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
 
 from pos.money import format_amount
+
+if TYPE_CHECKING:
+    from escpos.escpos import Escpos
+
+    from pos.results import Receipt
 
 
 @dataclass(frozen=True)
@@ -27,59 +32,35 @@ class ReceiptText:
     footer: list[str]
 
 
-def _get(obj: Any, *names: str, default: Any = "") -> Any:
-    for name in names:
-        value = getattr(obj, name, None)
-        if value not in (None, ""):
-            return value
-    return default
+def _when(at: datetime) -> str:
+    return at.astimezone().strftime("%d/%m/%Y %H:%M:%S")
 
 
-def _when(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.astimezone().strftime("%d/%m/%Y %H:%M:%S")
-    return str(value or "")
-
-
-def receipt_text(receipt: Any, *, duplicate: bool = False) -> ReceiptText:
+def receipt_text(receipt: Receipt, *, duplicate: bool = False) -> ReceiptText:
     """The fields PRODUCT.md lists, in the shop's words, from the engine's `Receipt`."""
-    status = str(_get(receipt, "status_label", "status"))
-    offline = bool(getattr(receipt, "offline", False))
-    wallet = _get(receipt, "wallet_label", "wallet_code", "wallet")
+    balance = receipt.balance_after_cents
     lines = [
-        (
-            QCoreApplication.translate("Receipt", "N° ticket"),
-            str(_get(receipt, "ticket_number", default="—")),
-        ),
+        (QCoreApplication.translate("Receipt", "N° ticket"), receipt.ticket_number or "—"),
         (
             QCoreApplication.translate("Receipt", "N° transaction"),
-            str(_get(receipt, "transaction_number", default="—")),
+            receipt.transaction_number or "—",
         ),
-        (QCoreApplication.translate("Receipt", "Statut"), status),
+        (QCoreApplication.translate("Receipt", "Statut"), receipt.status),
+        (QCoreApplication.translate("Receipt", "Date et heure"), _when(receipt.occurred_at)),
+        (QCoreApplication.translate("Receipt", "N° carte"), receipt.card_number),
+        (QCoreApplication.translate("Receipt", "Titulaire"), receipt.holder_name),
         (
-            QCoreApplication.translate("Receipt", "Date et heure"),
-            _when(_get(receipt, "occurred_at", "at", "date")),
+            QCoreApplication.translate("Receipt", "Porte-monnaie débité"),
+            receipt.wallet_label or receipt.wallet_code,
         ),
-        (QCoreApplication.translate("Receipt", "N° carte"), str(_get(receipt, "card_number"))),
-        (
-            QCoreApplication.translate("Receipt", "Titulaire"),
-            str(_get(receipt, "holder_name", "holder")),
-        ),
-        (QCoreApplication.translate("Receipt", "Porte-monnaie débité"), str(wallet)),
-        (
-            QCoreApplication.translate("Receipt", "Montant"),
-            format_amount(int(_get(receipt, "amount_cents", default=0))),
-        ),
-    ]
-    balance = getattr(receipt, "balance_after_cents", None)
-    lines.append(
+        (QCoreApplication.translate("Receipt", "Montant"), format_amount(receipt.amount_cents)),
         (
             QCoreApplication.translate("Receipt", "Solde après"),
-            format_amount(int(balance)) if balance is not None else "—",
-        )
-    )
+            format_amount(balance) if balance is not None else "—",
+        ),
+    ]
     footer = []
-    if offline:
+    if receipt.offline:
         footer.append(
             QCoreApplication.translate(
                 "Receipt", "Accepté hors ligne : sera transmis au service central."
@@ -90,11 +71,10 @@ def receipt_text(receipt: Any, *, duplicate: bool = False) -> ReceiptText:
     footer.append(
         QCoreApplication.translate("Receipt", "Achats en lien avec la formation du bénéficiaire.")
     )
-    partner = str(_get(receipt, "partner_name"))
-    place = f"{_get(receipt, 'postal_code')} {_get(receipt, 'city')}".strip()
+    place = f"{receipt.postal_code} {receipt.city}".strip()
     return ReceiptText(
         QCoreApplication.translate("Receipt", "Reçu de transaction"),
-        [partner, place],
+        [receipt.partner_name, place],
         lines,
         footer,
     )
@@ -113,7 +93,7 @@ def to_html(text: ReceiptText) -> str:
     )
 
 
-def write_pdf(receipt: Any, path: Path, *, duplicate: bool = False) -> Path:
+def write_pdf(receipt: Receipt, path: Path, *, duplicate: bool = False) -> Path:
     """Save the receipt as an 80 mm wide PDF (thermal-roll shape). Call off the GUI thread."""
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")  # a reader never sees a half-written receipt
@@ -141,7 +121,7 @@ def write_pdf(receipt: Any, path: Path, *, duplicate: bool = False) -> Path:
     return path
 
 
-def escpos_print(printer: Any, receipt: Any, *, duplicate: bool = False) -> None:
+def escpos_print(printer: Escpos, receipt: Receipt, *, duplicate: bool = False) -> None:
     """Send the receipt to a python-escpos printer object (Network, Usb, Serial or Dummy)."""
     text = receipt_text(receipt, duplicate=duplicate)
     printer.set(align="center", bold=True, double_height=True, double_width=False)
@@ -159,7 +139,7 @@ def escpos_print(printer: Any, receipt: Any, *, duplicate: bool = False) -> None
     printer.cut()
 
 
-def open_printer(kind: str, target: str) -> Any:
+def open_printer(kind: str, target: str) -> Escpos:
     """A python-escpos printer for the settings' kind and target."""
     from escpos import printer as escpos
 

@@ -6,7 +6,7 @@ No global application object (STYLE.md): the shell builds one `Services` and han
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pos.ui.events import EventBridge
 from pos.ui.prompts import Prompts
@@ -14,14 +14,18 @@ from pos.ui.settings import ManagerPin, Settings
 from pos.ui.sounds import Sounds
 from pos.ui.tasks import TaskRunner
 
+if TYPE_CHECKING:  # imported lazily at run time (app.open_terminal): a faster cold start
+    from pos.domain import Partner
+    from pos.terminal import Terminal
+
 
 @dataclass
 class Services:
-    terminal: Any  # pos.terminal.Terminal (Qt-free facade); only ever called off the GUI thread
+    terminal: Terminal  # the Qt-free facade; only ever called off the GUI thread
     runner: TaskRunner
     bridge: EventBridge
     prompts: Prompts
     settings: Settings
     sounds: Sounds
     pin: ManagerPin
-    partner: Any = None  # the cached partner profile (read once, off the hot path)
+    partner: Partner | None = None  # the cached partner profile (read once, off the hot path)

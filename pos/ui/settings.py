@@ -1,8 +1,9 @@
-"""The windows' settings, each declared once with its type, default and translatable label.
+"""Where the windows' settings live: `ui-settings.ini` through Qt's QSettings; the manager PIN.
 
-Electrum's `ConfigVar` / Picard's `options.py`: a setting is a `Setting` object, read and written
-through `Settings`; user settings live in `ui-settings.ini` in the terminal's data folder, apart
-from remembered window state (`ui-state.ini`); secrets (the manager PIN) only in the keyring.
+Every setting is declared once in `pos.settings` (key, type, default, French label, choices);
+this module only stores the `WINDOWS` ones: user settings in `ui-settings.ini` in the terminal's
+data folder, apart from remembered window state (`ui-state.ini`); secrets (the manager PIN) only
+in the keyring.
 """
 
 from __future__ import annotations
@@ -10,68 +11,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TypeVar
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings
+from PySide6.QtCore import QSettings
+
+from pos.settings import RECEIPTS_DIR, WINDOWS, Setting
 
 KEYRING_SERVICE = "hdf-pos"
 PIN_KEY = "manager-pin"
 
-
-@dataclass(frozen=True)
-class Setting:
-    key: str
-    type: type
-    default: Any
-    label: str  # French source text; translate with QCoreApplication.translate("Settings", label)
-    choices: tuple[tuple[str, str], ...] = ()  # (value, label) for a list of choices
+T = TypeVar("T")
 
 
-LANGUAGE = Setting(
-    "language",
-    str,
-    "fr",
-    QT_TRANSLATE_NOOP("Settings", "Langue"),
-    (
-        ("fr", QT_TRANSLATE_NOOP("Settings", "Français")),
-        ("en", QT_TRANSLATE_NOOP("Settings", "Anglais")),
-    ),
-)
-PRINTER_KIND = Setting(
-    "printer/kind",
-    str,
-    "pdf",
-    QT_TRANSLATE_NOOP("Settings", "Impression des reçus"),
-    (
-        ("pdf", QT_TRANSLATE_NOOP("Settings", "Fichier PDF")),
-        ("network", QT_TRANSLATE_NOOP("Settings", "Imprimante ticket réseau (ESC/POS)")),
-        ("usb", QT_TRANSLATE_NOOP("Settings", "Imprimante ticket USB (ESC/POS)")),
-        ("serial", QT_TRANSLATE_NOOP("Settings", "Imprimante ticket série (ESC/POS)")),
-    ),
-)
-PRINTER_TARGET = Setting(
-    "printer/target",
-    str,
-    "",
-    QT_TRANSLATE_NOOP("Settings", "Adresse de l'imprimante (hôte:port, VID:PID ou port série)"),
-)
-AUTO_PRINT = Setting(
-    "printer/auto", bool, False, QT_TRANSLATE_NOOP("Settings", "Imprimer le reçu automatiquement")
-)
-RECEIPTS_DIR = Setting(
-    "printer/pdf_dir", str, "", QT_TRANSLATE_NOOP("Settings", "Dossier des reçus PDF")
-)
-CAMERA = Setting(
-    "camera/source",
-    str,
-    "",
-    QT_TRANSLATE_NOOP("Settings", "Caméra"),
-)
-SOUNDS = Setting("sounds", bool, True, QT_TRANSLATE_NOOP("Settings", "Sons"))
-
-ALL = (LANGUAGE, PRINTER_KIND, PRINTER_TARGET, AUTO_PRINT, RECEIPTS_DIR, CAMERA, SOUNDS)
+def _check_home(setting: Setting[T]) -> None:
+    if setting.home != WINDOWS:  # the core's settings live in its local store
+        raise ValueError(f"{setting.key} is not a setting of the windows")
 
 
 class Settings:
@@ -83,16 +39,12 @@ class Settings:
         self._qs = QSettings(str(self.data_dir / "ui-settings.ini"), QSettings.Format.IniFormat)
         self.state = QSettings(str(self.data_dir / "ui-state.ini"), QSettings.Format.IniFormat)
 
-    def get(self, setting: Setting) -> Any:
-        value = self._qs.value(setting.key, setting.default)
-        if setting.type is bool:
-            return value in (True, "true", "1", 1)
-        try:
-            return setting.type(value)
-        except (TypeError, ValueError):
-            return setting.default
+    def get(self, setting: Setting[T]) -> T:
+        _check_home(setting)
+        return setting.parse(self._qs.value(setting.key, setting.default))
 
-    def set(self, setting: Setting, value: Any) -> None:
+    def set(self, setting: Setting[T], value: T) -> None:
+        _check_home(setting)
         # QSettings writes back on its own (and at exit): no disk wait on the GUI thread here.
         self._qs.setValue(setting.key, setting.type(value))
 
@@ -112,7 +64,7 @@ class ManagerPin:
     def __init__(self, account: str) -> None:
         self._account = f"{PIN_KEY}:{account}"
 
-    def _keyring(self) -> Any:
+    def _keyring(self) -> ModuleType:
         import keyring
 
         return keyring

@@ -1,9 +1,13 @@
-"""The settings window, built from the declared settings (language, printer, camera, sounds)."""
+"""The settings window, built from the declared settings (language, printer, camera, sounds).
+
+Each setting of `pos.settings.WINDOW_SETTINGS` gets its editor from its declaration: a list for
+one with choices, a box to tick for a yes/no one, a line of text otherwise; the camera gets the
+list of cameras found on this machine.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
@@ -17,8 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.ui import settings as cfg
+from pos import settings as cfg
 from pos.ui.services import Services
+
+Editor = QComboBox | QCheckBox | QLineEdit
 
 
 def _label(text: str) -> str:
@@ -30,11 +36,11 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.s = services
         self.setWindowTitle(self.tr("Réglages"))
-        self.editors: dict[str, Any] = {}
+        self.editors: dict[str, Editor] = {}
         form = QFormLayout()
-        for setting in cfg.ALL:
+        for setting in cfg.WINDOW_SETTINGS:
             value = services.settings.get(setting)
-            editor: Any
+            editor: Editor
             if setting is cfg.CAMERA:
                 editor = self._camera_choice(str(value))
             elif setting.choices:
@@ -72,12 +78,15 @@ class SettingsDialog(QDialog):
         if current and box.findData(current) < 0:
             box.addItem(current, current)
         box.setCurrentIndex(max(0, box.findData(current)))
-        box.lineEdit().setPlaceholderText(self.tr("0 pour la première caméra, ou un fichier vidéo"))
+        line = box.lineEdit()  # an editable box always has one
+        if line is not None:
+            line.setPlaceholderText(self.tr("0 pour la première caméra, ou un fichier vidéo"))
         return box
 
     def save(self) -> None:
-        for setting in cfg.ALL:
+        for setting in cfg.WINDOW_SETTINGS:
             editor = self.editors[setting.key]
+            value: object
             if isinstance(editor, QComboBox):
                 typed = editor.currentText().strip()
                 value = editor.currentData()

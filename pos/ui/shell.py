@@ -8,10 +8,10 @@ the service is back with operations waiting, a sync drains the queue with progre
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,10 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.results import TerminalStatus
+from pos.settings import CAMERA, LANGUAGE
 from pos.ui.counter import CounterScreen
 from pos.ui.services import Services
-from pos.ui.settings import CAMERA, LANGUAGE
-from pos.ui.status_bar import StatusBar
+from pos.ui.status_bar import Progress, StatusBar
+
+if TYPE_CHECKING:
+    from pos.ui.settings_dialog import SettingsDialog
 
 PROBE_INTERVAL_MS = 5000
 REFRESH_INTERVAL_S = 120
@@ -41,7 +45,7 @@ class MainWindow(QMainWindow):
         partner = services.partner
         self.setWindowTitle(
             self.tr("Terminal Génération #HDF — {partner}").format(
-                partner=getattr(partner, "name", "") or ""
+                partner=partner.name if partner else ""
             )
         )
         self.status_bar = StatusBar()
@@ -54,8 +58,7 @@ class MainWindow(QMainWindow):
         self.settings_button.clicked.connect(self.open_settings)
         self.tabs.setCornerWidget(self.settings_button, Qt.Corner.TopRightCorner)
         self.partner_label = QLabel(
-            f"{getattr(partner, 'name', '')} · {getattr(partner, 'postal_code', '')} "
-            f"{getattr(partner, 'city', '')}".strip(" ·")
+            f"{partner.name} · {partner.postal_code} {partner.city}".strip(" ·") if partner else ""
         )
         self.partner_label.setObjectName("hint")
         central = QWidget()
@@ -80,8 +83,8 @@ class MainWindow(QMainWindow):
         self._probing = False
         self._syncing = False
         self._last_sync = -1e9
-        self.settings_dialog: Any = None
-        self.last_status: Any = None
+        self.settings_dialog: SettingsDialog | None = None
+        self.last_status: TerminalStatus | None = None
         self._heartbeat = QTimer(self)
         self._heartbeat.timeout.connect(self.refresh_status)
         self._heartbeat.start(PROBE_INTERVAL_MS)
@@ -101,8 +104,10 @@ class MainWindow(QMainWindow):
 
     def _tab_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
-        if hasattr(widget, "activate"):
-            widget.activate()
+        if widget is self.transactions:
+            self.transactions.activate()
+        elif widget is self.manager:
+            self.manager.activate()
         if widget is self.counter:
             self.counter.input.setFocus()
 
@@ -151,15 +156,15 @@ class MainWindow(QMainWindow):
             lane="background",
         )
 
-    def _status_done(self, status: Any) -> None:
+    def _status_done(self, status: TerminalStatus) -> None:
         self._probing = False
         self.on_event_status(status)
-        if not getattr(status, "online", False) or self._syncing:
+        if not status.online or self._syncing:
             return
         # Send what waits at once; otherwise refresh keys, deny-list and profile now and then,
         # so the terminal is ready for an outage.
         stale = time.monotonic() - self._last_sync > REFRESH_INTERVAL_S
-        if getattr(status, "queue", 0) or stale:
+        if status.queue or stale:
             self.start_sync()
 
     def start_sync(self) -> None:
@@ -176,7 +181,7 @@ class MainWindow(QMainWindow):
             lane="background",
         )
 
-    def _sync_done(self, _report: Any) -> None:
+    def _sync_done(self, _report: object) -> None:
         self._syncing = False
         self._last_sync = time.monotonic()
         self.status_bar.show_progress((0, 0))
@@ -185,20 +190,23 @@ class MainWindow(QMainWindow):
         self.refresh_status()
 
     # -- core events (EventBridge routes them here, on the GUI thread) -------------------------
-    def on_event_status(self, status: Any) -> None:
-        if status is None or not hasattr(status, "online"):
+    def on_event_status(self, status: object) -> None:
+        # The engine's own "status" events are partial dicts: the state line waits for the
+        # probe's whole TerminalStatus (every 5 s, and after each operation).
+        if not isinstance(status, TerminalStatus):
             return
         self.last_status = status
         self.status_bar.show_status(status)
         self.status_applied.emit(status)
 
-    def on_event_sync_progress(self, value: Any) -> None:
-        self.status_bar.show_progress(value)
+    def on_event_sync_progress(self, value: object) -> None:
+        progress: Progress = value if isinstance(value, tuple | dict) else (0, 0)
+        self.status_bar.show_progress(progress)
 
-    def on_event_operation(self, _payload: Any) -> None:
+    def on_event_operation(self, _payload: object) -> None:
         self.transactions.mark_stale()
 
-    def closeEvent(self, event: Any) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         self._heartbeat.stop()
         self.counter.camera.stop(wait_s=2.0)  # closing: let the reader release the device
         self.s.settings.state.setValue("main/geometry", self.saveGeometry())

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
 from hdf_common import clock
 from pos.ui.events import RateLimiter
+
+if TYPE_CHECKING:
+    from pos.results import TerminalStatus
 
 
 def local_time(at: datetime | None) -> str:
@@ -36,7 +39,14 @@ def duration(seconds: float) -> str:
     return f"{minutes} min {secs:02d} s"
 
 
+Progress = tuple[int, int] | dict[str, int]  # (done, total), or the engine's sync_progress event
+
+
 class StatusBar(QFrame):
+    # The offline-window countdown. The name hides QWidget.window(), which nothing calls on the
+    # state line (tests read `bar.window`).
+    window: QLabel  # type: ignore[assignment]
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("statusBar")
@@ -93,12 +103,10 @@ class StatusBar(QFrame):
             widget.style().unpolish(widget)
             widget.style().polish(widget)
 
-    def _apply_status(self, status: Any) -> None:
-        if status is None:
-            return
-        self._set_online(bool(getattr(status, "online", False)))
-        queued = int(getattr(status, "queue", 0) or 0)
-        since = getattr(status, "oldest_queued_at", None)
+    def _apply_status(self, status: TerminalStatus) -> None:
+        self._set_online(status.online)
+        queued = status.queue
+        since = status.oldest_queued_at
         if queued:
             self.queue.setText(
                 self.tr("{count} en attente depuis {since}").format(
@@ -107,24 +115,22 @@ class StatusBar(QFrame):
             )
         else:
             self.queue.setText(self.tr("Aucune opération en attente"))
-        remaining = getattr(status, "offline_window_remaining_s", None)
+        remaining = status.offline_window_remaining_s
         if remaining is not None and (queued or not self.online):
             self._window_deadline = time.monotonic() + float(remaining)
         else:
             self._window_deadline = None
         self._count_down()
         self.last_sync.setText(
-            self.tr("Dernière synchro : {at}").format(
-                at=local_time(getattr(status, "last_sync_at", None))
-            )
+            self.tr("Dernière synchro : {at}").format(at=local_time(status.last_sync_at))
         )
-        follow_ups = int(getattr(status, "follow_ups", 0) or 0)
+        follow_ups = status.follow_ups
         self.follow_ups.setVisible(bool(follow_ups))
         self.follow_ups.setText(
             self.tr("{count} opération(s) refusée(s) à régler (Gestion)").format(count=follow_ups)
         )
-        drift = getattr(status, "clock_drift_seconds", None)
-        if getattr(status, "drift_warning", False) and drift is not None:
+        drift = status.clock_drift_seconds
+        if status.drift_warning and drift is not None:
             self.drift.setText(
                 self.tr("Horloge décalée de {minutes} min avec le service central").format(
                     minutes=round(abs(float(drift)) / 60)
@@ -144,12 +150,12 @@ class StatusBar(QFrame):
         )
         self.window.show()
 
-    def _apply_progress(self, value: Any) -> None:
+    def _apply_progress(self, value: Progress) -> None:
         # (done, total) from our progress callback, or the engine's {"done": .., "total": ..}
         if isinstance(value, dict):
             done, total = value.get("done", 0), value.get("total", 0)
         else:
-            done, total = value if value else (0, 0)
+            done, total = value
         if total and done < total:
             self.progress.setMaximum(int(total))
             self.progress.setValue(int(done))

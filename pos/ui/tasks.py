@@ -12,15 +12,18 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Generic, Literal, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 # Lanes: "engine" for the cashier's operations, "background" for status probes and syncs,
 # "network" for photos. Each lane is its own executor.
-LANES = {"engine": 1, "background": 1, "network": 3}
+Lane = Literal["engine", "background", "network"]
+LANES: dict[Lane, int] = {"engine": 1, "background": 1, "network": 3}
 
 
 class TaskRunner(QObject):
@@ -45,25 +48,27 @@ class TaskRunner(QObject):
         with self._lock:
             return self._pending
 
-    def to_main(self, fn: Callable[[], Any]) -> None:
+    def to_main(self, fn: Callable[[], object]) -> None:
         """Run `fn` on the GUI thread soon (safe to call from any thread)."""
         self._deliver.emit(fn)
 
     def run_task(
         self,
-        fn: Callable[[], Any],
+        fn: Callable[[], T],
         *,
-        on_done: Callable[[Any], Any] | None = None,
-        on_error: Callable[[BaseException], Any] | None = None,
-        lane: str = "engine",
-    ) -> Future[Any] | None:
+        on_done: Callable[[T], object] | None = None,
+        on_error: Callable[[BaseException], object] | None = None,
+        lane: Lane = "engine",
+    ) -> Future[T] | None:
+        """Run `fn()` on `lane`; then `on_done(result)` or `on_error(exception)` on the GUI
+        thread. Returns None once the runner is shut down (nothing runs)."""
         if self._closed:
             return None
         with self._lock:
             self._pending += 1
         future = self._executors[lane].submit(fn)
 
-        def finished(f: Future[Any]) -> None:
+        def finished(f: Future[T]) -> None:
             def deliver() -> None:
                 try:
                     exc = f.exception()
@@ -86,7 +91,7 @@ class TaskRunner(QObject):
         return future
 
     @Slot(object)
-    def _run_on_main(self, fn: Callable[[], Any]) -> None:
+    def _run_on_main(self, fn: Callable[[], object]) -> None:
         try:
             fn()
         except Exception:  # a callback bug must never take the counter down
@@ -98,28 +103,30 @@ class TaskRunner(QObject):
             ex.shutdown(wait=wait, cancel_futures=True)
 
 
-class Operation:
-    """One user action with explicit success and failure (Anki's CollectionOp).
+class Operation(Generic[T]):
+    """One piece of work with explicit success and failure (Anki's `CollectionOp`).
 
-    `Operation(runner, lambda: terminal.pay(...)).success(show).failure(explain).run()`
+    `Operation(runner, lambda: terminal.pay(...)).success(show).failure(explain).run()`: `fn`
+    runs on `lane` (never on the GUI thread), `show` receives its typed result and `explain` the
+    exception it raised, both on the GUI thread.
     """
 
-    def __init__(self, runner: TaskRunner, fn: Callable[[], Any], *, lane: str = "engine") -> None:
+    def __init__(self, runner: TaskRunner, fn: Callable[[], T], *, lane: Lane = "engine") -> None:
         self._runner = runner
         self._fn = fn
-        self._lane = lane
-        self._success: Callable[[Any], Any] | None = None
-        self._failure: Callable[[BaseException], Any] | None = None
+        self._lane: Lane = lane
+        self._success: Callable[[T], object] | None = None
+        self._failure: Callable[[BaseException], object] | None = None
 
-    def success(self, cb: Callable[[Any], Any]) -> Operation:
+    def success(self, cb: Callable[[T], object]) -> Operation[T]:
         self._success = cb
         return self
 
-    def failure(self, cb: Callable[[BaseException], Any]) -> Operation:
+    def failure(self, cb: Callable[[BaseException], object]) -> Operation[T]:
         self._failure = cb
         return self
 
-    def run(self) -> Future[Any] | None:
+    def run(self) -> Future[T] | None:
         return self._runner.run_task(
             self._fn, on_done=self._success, on_error=self._failure, lane=self._lane
         )

@@ -7,13 +7,24 @@ one stays in French rather than showing a code.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PySide6.QtCore import QCoreApplication, QDate
 
 from pos import messages
 from pos.domain import business_day
 from pos.money import format_amount
+from pos.results import Refused
+
+if TYPE_CHECKING:
+    from pos.results import CardView
+
+
+@runtime_checkable
+class _Coded(Protocol):
+    """An exception of the core that names its cause (the client's errors, amount refusals)."""
+
+    code: object
 
 
 def business_today() -> QDate:
@@ -32,22 +43,23 @@ def refusal(code: str | None, message: str | None = None) -> str:
     return QCoreApplication.translate("messages", text)
 
 
-def card_status(card: Any) -> tuple[bool, str]:
-    """(may pay, words) for the card's status."""
-    status = getattr(card.status, "value", card.status)
-    if status == "active" and getattr(card, "can_pay", True) is False:
-        return False, refusal(None, getattr(card, "reason", None) or "")
+def card_status(card: CardView) -> str:
+    """The card's state in words. Whether it may pay is the core's verdict, `card.can_pay`;
+    a refused card is told by its status, else by the core's reason."""
+    if card.can_pay:
+        return QCoreApplication.translate("Texts", "Carte active")
     words = {
-        "active": QCoreApplication.translate("Texts", "Carte active"),
         "blocked": QCoreApplication.translate("Texts", "Carte en opposition : paiement refusé"),
         "replaced": QCoreApplication.translate("Texts", "Carte remplacée : paiement refusé"),
         "expired": QCoreApplication.translate(
             "Texts", "Carte expirée (droits non revalidés) : paiement refusé"
         ),
     }
-    return status == "active", words.get(
-        str(status), QCoreApplication.translate("Texts", "État de carte inconnu : paiement refusé")
-    )
+    if card.status in words:
+        return words[card.status]
+    if card.status == "active":
+        return refusal(None, card.reason or "")
+    return QCoreApplication.translate("Texts", "État de carte inconnu : paiement refusé")
 
 
 def wallet_reason(reason: str | None) -> str:
@@ -68,8 +80,8 @@ def wallet_reason(reason: str | None) -> str:
     return QCoreApplication.translate("messages", reason)
 
 
-def voucher_status(status: Any) -> str:
-    value = getattr(status, "value", status)
+def voucher_status(value: str) -> str:
+    """A voucher's status (`VoucherView.status`) in words."""
     return {
         "pending": QCoreApplication.translate("Texts", "Prépaiement en attente"),
         "redeemed": QCoreApplication.translate("Texts", "Prépaiement encaissé"),
@@ -78,8 +90,8 @@ def voucher_status(status: Any) -> str:
     }.get(str(value), str(value))
 
 
-def kind(value: Any) -> str:
-    value = getattr(value, "value", value)
+def kind(value: str) -> str:
+    """A transaction kind (`TransactionView.kind`) in words."""
     return {
         "counter_payment": QCoreApplication.translate("Texts", "Paiement au comptoir"),
         "voucher_redemption": QCoreApplication.translate("Texts", "Encaissement de prépaiement"),
@@ -88,14 +100,22 @@ def kind(value: Any) -> str:
     }.get(str(value), str(value))
 
 
+def error_code(exc: BaseException) -> str | None:
+    """The stable code of an exception of the core (`Refused`, the client's errors), if any."""
+    if isinstance(exc, Refused):
+        return exc.refusal.code
+    if isinstance(exc, _Coded) and isinstance(exc.code, str):
+        return exc.code
+    return None
+
+
 def error(exc: BaseException) -> str:
     """A French sentence for an exception that reached the windows: never a traceback."""
-    refusal_ = getattr(exc, "refusal", None)  # pos.terminal.Refused
-    if refusal_ is not None:
-        return refusal(getattr(refusal_, "code", None), getattr(refusal_, "message", None))
-    code = getattr(exc, "code", None)
-    if isinstance(code, str):
-        return refusal(code, getattr(exc, "message", None))
+    if isinstance(exc, Refused):
+        return refusal(exc.refusal.code, exc.refusal.message)
+    code = error_code(exc)
+    if code is not None:
+        return refusal(code)
     if isinstance(exc, OSError | TimeoutError):
         return refusal("offline")
     return QCoreApplication.translate(

@@ -7,8 +7,6 @@ the wallet is credited back) or reprint its receipt.
 from __future__ import annotations
 
 from datetime import date, datetime
-from types import SimpleNamespace
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
@@ -26,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain import Partner
+from pos.results import OperationResult, Outcome, Receipt, TransactionView
 from pos.ui import texts
 from pos.ui.manager_pin import with_manager_pin
 from pos.ui.printing import ReceiptDesk
@@ -35,10 +35,8 @@ from pos.ui.tasks import Operation
 KINDS = ("counter_payment", "voucher_redemption", "online_payment", "cancellation")
 
 
-def _time(at: Any) -> str:
-    if isinstance(at, datetime):
-        return at.astimezone().strftime("%H:%M:%S")
-    return str(at or "")
+def _time(at: datetime) -> str:
+    return at.astimezone().strftime("%H:%M:%S")
 
 
 class TransactionsPanel(QWidget):
@@ -46,7 +44,7 @@ class TransactionsPanel(QWidget):
         super().__init__(parent)
         self.s = services
         self.desk = ReceiptDesk(services.runner, services.settings)
-        self.items: list[Any] = []
+        self.items: list[TransactionView] = []
         self.stale = True
         self.loading = False
         self.day = QDateEdit(texts.business_today())
@@ -138,13 +136,11 @@ class TransactionsPanel(QWidget):
         self.loading = False
         self.note.setText(texts.error(exc))
 
-    def _show(self, items: list[Any]) -> None:
+    def _show(self, items: list[TransactionView]) -> None:
         self.loading = False
         # A refresh (a sync, another terminal's sale) keeps the manager's selection.
         chosen = self.selected()
-        chosen_id = getattr(chosen, "transaction_id", None) or getattr(
-            chosen, "idempotency_key", None
-        )
+        chosen_id = (chosen.transaction_id or chosen.idempotency_key) if chosen else None
         self.items = list(items)
         self.table.clearSelection()
         self.table.setCurrentCell(-1, -1)
@@ -154,12 +150,11 @@ class TransactionsPanel(QWidget):
                 "completed": self.tr("Effectuée"),
                 "cancelled": self.tr("Annulée"),
             }.get(str(t.status), str(t.status))
-            sync_state = getattr(t, "sync_state", "central")
-            if sync_state == "queued":
+            if t.sync_state == "queued":
                 status_words = self.tr("En attente d'envoi")
-            elif sync_state == "rejected":
+            elif t.sync_state == "rejected":
                 status_words = self.tr("Refusée à la synchro")
-            elif getattr(t, "offline", False):
+            elif t.offline:
                 status_words = self.tr("{status} (hors ligne)").format(status=status_words)
             amount = t.amount_cents * (-1 if t.kind == "cancellation" else 1)
             cells = (
@@ -179,7 +174,7 @@ class TransactionsPanel(QWidget):
                     )
                 self.table.setItem(row, col, item)
         for row, t in enumerate(self.items):
-            key = getattr(t, "transaction_id", None) or getattr(t, "idempotency_key", None)
+            key = t.transaction_id or t.idempotency_key
             if chosen_id is not None and key == chosen_id:
                 self.table.selectRow(row)
         self.count.setText(self.tr("{count} transaction(s)").format(count=len(self.items)))
@@ -187,20 +182,14 @@ class TransactionsPanel(QWidget):
         if self.stale:
             self.reload()
 
-    def selected(self) -> Any:
+    def selected(self) -> TransactionView | None:
         row = self.table.currentRow()
         return self.items[row] if 0 <= row < len(self.items) else None
 
     @staticmethod
-    def cancellable(t: Any) -> bool:
+    def cancellable(t: TransactionView) -> bool:
         """A completed payment, redemption or online payment known to the central service."""
-        kind = getattr(t.kind, "value", t.kind)
-        status = getattr(t.status, "value", t.status)
-        return (
-            kind != "cancellation"
-            and status != "cancelled"
-            and bool(getattr(t, "transaction_id", None))
-        )
+        return t.kind != "cancellation" and t.status != "cancelled" and bool(t.transaction_id)
 
     def _selection_changed(self) -> None:
         t = self.selected()
@@ -226,21 +215,22 @@ class TransactionsPanel(QWidget):
             )
             if not reason or not reason.strip():
                 return
-            terminal = self.s.terminal
+            terminal, transaction_id = self.s.terminal, str(t.transaction_id)
             Operation(
                 self.s.runner,
-                lambda: terminal.cancel(transaction_id=t.transaction_id, reason=reason.strip()),
+                lambda: terminal.cancel(transaction_id=transaction_id, reason=reason.strip()),
             ).success(self._cancelled).failure(self._failed).run()
 
         with_manager_pin(self.s, self, go)
 
-    def _cancelled(self, result: Any) -> None:
-        outcome = getattr(result.outcome, "value", result.outcome)
-        if outcome == "refused" or result.receipt is None:
+    def _cancelled(self, result: OperationResult) -> None:
+        if result.outcome is Outcome.REFUSED or result.receipt is None:
             self.s.sounds.refusal()
             refusal = result.refusal
             self.note.setText(
-                texts.refusal(getattr(refusal, "code", None), getattr(refusal, "message", None))
+                texts.refusal(
+                    refusal.code if refusal else None, refusal.message if refusal else None
+                )
             )
         else:
             self.s.sounds.success()
@@ -261,25 +251,28 @@ class TransactionsPanel(QWidget):
         self.desk.print(reprint_receipt(t, self.s.partner), self.note.setText, duplicate=True)
 
 
-def reprint_receipt(t: Any, partner: Any) -> SimpleNamespace:
+def reprint_receipt(t: TransactionView, partner: Partner | None) -> Receipt:
     """A duplicate receipt from a transaction of the list (the holder's name only when this
     terminal's journal has it: the central list carries no names)."""
     status = {
         "completed": QCoreApplication.translate("TransactionsPanel", "Effectuée"),
         "cancelled": QCoreApplication.translate("TransactionsPanel", "Annulée"),
     }.get(str(t.status), str(t.status))
-    return SimpleNamespace(
-        ticket_number=getattr(t, "reference", None) or "—",
+    return Receipt(
+        ticket_number=t.reference or "—",
         transaction_number=t.transaction_number or "—",
+        transaction_id=t.transaction_id,
         status=status,
+        kind=t.kind,
         occurred_at=t.occurred_at,
         card_number=t.card_number,
-        holder_name=getattr(t, "holder_name", None) or "—",
-        partner_name=getattr(partner, "name", ""),
-        postal_code=getattr(partner, "postal_code", ""),
-        city=getattr(partner, "city", ""),
+        holder_name=t.holder_name or "—",
+        partner_name=partner.name if partner else "",
+        postal_code=partner.postal_code if partner else "",
+        city=partner.city if partner else "",
         wallet_code=t.wallet_code,
+        wallet_label="",  # the list has the code only: the receipt shows it
         amount_cents=t.amount_cents,
         balance_after_cents=t.balance_after_cents,
-        offline=bool(getattr(t, "offline", False)),
+        offline=t.offline,
     )

@@ -16,7 +16,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from pos.scanner.wedge import Typed, WedgeReader, WedgeScan
+from pos.scanner.wedge import Typed, WedgeEvent, WedgeReader, WedgeScan
 
 _TERMINATOR_KEYS = {Qt.Key.Key_Return: "\r", Qt.Key.Key_Enter: "\r", Qt.Key.Key_Tab: "\t"}
 _KEY_OF = {"\r": Qt.Key.Key_Return, "\n": Qt.Key.Key_Return, "\t": Qt.Key.Key_Tab}
@@ -83,7 +83,7 @@ class WedgeFilter(QObject):
         if not self.reader.pending:
             self._timer.stop()
 
-    def _handle(self, events: list[object]) -> None:
+    def _handle(self, events: list[WedgeEvent]) -> None:
         for ev in events:
             if isinstance(ev, WedgeScan):
                 self.scanned.emit(ev.text)

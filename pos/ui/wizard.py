@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWizard, QWizardPage
@@ -11,6 +11,10 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWizard, QWizardPa
 from pos.ui import texts
 from pos.ui.manager_pin import valid_pin
 from pos.ui.services import Services
+from pos.ui.tasks import Operation
+
+if TYPE_CHECKING:
+    from pos.domain import Partner
 
 
 class EnrolPage(QWizardPage):
@@ -57,16 +61,15 @@ class EnrolPage(QWizardPage):
         self.busy = True
         self.error.setText(self.tr("Connexion au service central…"))
         terminal = self.w.s.terminal
-        self.w.s.runner.run_task(
+        Operation(
+            self.w.s.runner,
             lambda: terminal.enroll(
                 server_url=url, partner_code=code, password=password, label=label
             ),
-            on_done=self._enrolled,
-            on_error=self._failed,
-        )
+        ).success(self._enrolled).failure(self._failed).run()
         return False
 
-    def _enrolled(self, partner: Any) -> None:
+    def _enrolled(self, partner: Partner) -> None:
         self.busy = False
         self.enrolled = True
         self.w.partner = partner
@@ -75,7 +78,7 @@ class EnrolPage(QWizardPage):
 
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
-        code = getattr(exc, "code", None) or getattr(getattr(exc, "refusal", None), "code", None)
+        code = texts.error_code(exc)
         if code == "unauthorized":
             self.error.setText(
                 self.tr("Code partenaire ou mot de passe refusé par le service central.")
@@ -121,7 +124,7 @@ class FirstRunWizard(QWizard):
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.s = services
-        self.partner: Any = None
+        self.partner: Partner | None = None
         self.setWindowTitle(self.tr("Premier démarrage — Terminal Génération #HDF"))
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.enrol_page = EnrolPage(self)
@@ -139,7 +142,7 @@ class FirstRunWizard(QWizard):
         pin = self.pin_page.pin.text()
         self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
 
-        def stored(_: Any) -> None:
+        def stored(_: None) -> None:
             super(FirstRunWizard, self).accept()
             self.completed.emit(self.partner)
 
@@ -149,6 +152,6 @@ class FirstRunWizard(QWizard):
                 self.tr("Le code n'a pas pu être rangé dans le trousseau système.")
             )
 
-        self.s.runner.run_task(
-            lambda: self.s.pin.set(pin), on_done=stored, on_error=failed, lane="background"
-        )
+        Operation(self.s.runner, lambda: self.s.pin.set(pin), lane="background").success(
+            stored
+        ).failure(failed).run()
