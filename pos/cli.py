@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from pos.about import VersionAction
 from pos.domain import PARIS, business_day, kind_label
 from pos.messages import wallet_reason_message
 from pos.money import format_amount
@@ -472,6 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Terminal partenaire de la carte Génération #HDF. Sans sous-commande : "
         "ouvre les fenêtres.",
     )
+    parser.add_argument("--version", action=VersionAction)
     parser.add_argument("--data-dir", help="dossier des données du terminal (sinon HDF_POS_HOME)")
     parser.add_argument("--demo", action="store_true", help="démonstration (fenêtres)")
     parser.add_argument("--lang", choices=["fr", "en"], help="langue des fenêtres")

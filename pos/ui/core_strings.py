@@ -30,6 +30,10 @@ MESSAGES = (
         "messages", "Connexion sécurisée impossible : certificat du service central non reconnu."
     ),
     QT_TRANSLATE_NOOP("messages", "Demande refusée : une valeur saisie n'est pas acceptée."),
+    QT_TRANSLATE_NOOP(
+        "messages",
+        "Démonstration impossible : cette installation du terminal ne contient pas le service central de démonstration (lancez ./run.sh depuis les sources du projet).",
+    ),
     QT_TRANSLATE_NOOP("messages", "Hors ligne : ce prépaiement est déjà encaissé ici."),
     QT_TRANSLATE_NOOP(
         "messages", "Hors ligne : cette carte est en opposition, paiement impossible."

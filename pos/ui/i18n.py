@@ -18,8 +18,11 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from pos import about
+
 ROOT = Path(__file__).resolve().parents[2]
-TS_DIR = ROOT / "resources" / "translations"
+# The bundle ships the built .qm files there (and no .ts); the source tree has both.
+TS_DIR = about.resources_dir() / "translations"
 SOURCES = ROOT / "pos" / "ui"
 LANGUAGES = ("en",)
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}|%n|%\d")
@@ -106,6 +109,9 @@ def qm_file(lang: str, cache_dir: Path) -> Path | None:
     if lang == "fr" or lang not in LANGUAGES:
         return None
     source = ts_path(lang)
+    if not source.is_file():  # the bundle: the catalogue built with it, nothing to compare
+        built = TS_DIR / f"hdf_pos_{lang}.qm"
+        return built if built.is_file() else None
     for candidate in (TS_DIR / f"hdf_pos_{lang}.qm", cache_dir / f"hdf_pos_{lang}.qm"):
         if candidate.is_file() and candidate.stat().st_mtime >= source.stat().st_mtime:
             return candidate
