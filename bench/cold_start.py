@@ -30,7 +30,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 READY_LINE = "hdf-pos: counter ready"
 
-KEYRING = '''
+KEYRING = """
 import json, os
 from keyring.backend import KeyringBackend
 
@@ -59,7 +59,7 @@ class FileKeyring(KeyringBackend):
         data.pop(f"{service}/{username}", None)
         with open(self.path, "w") as f:
             json.dump(data, f)
-'''
+"""
 
 
 def free_port() -> int:
@@ -70,10 +70,22 @@ def free_port() -> int:
 
 def start_central(work: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    log = open(work / "central.log", "wb")  # noqa: SIM115 (lives as long as the service)
+    log = open(work / "central.log", "wb")  # lives as long as the service
+    database = f"sqlite:///{work / 'central.sqlite3'}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "central", "serve", "--demo", "--host", "127.0.0.1"]
-        + ["--port", str(port), "--database", f"sqlite:///{work / 'central.sqlite3'}"],
+        [
+            sys.executable,
+            "-m",
+            "central",
+            "serve",
+            "--demo",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--database",
+            database,
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "HDF_CENTRAL_DATA_DIR": str(work / "central")},
@@ -115,8 +127,19 @@ def environment(work: Path, platform: str, display: str | None) -> dict[str, str
 
 def enroll(cmd: list[str], data: Path, url: str, env: dict[str, str]) -> None:
     subprocess.run(
-        [*cmd, "--data-dir", str(data), "enroll", "--server", url, "--partner", "L212"]
-        + ["--label", f"Bench {data.name}", "--password-stdin"],
+        [
+            *cmd,
+            "--data-dir",
+            str(data),
+            "enroll",
+            "--server",
+            url,
+            "--partner",
+            "L212",
+            "--label",
+            f"Bench {data.name}",
+            "--password-stdin",
+        ],
         input="Demo-L212\n",
         text=True,
         env=env,

@@ -120,7 +120,7 @@ def fake_bundle(tmp_path):
     bundle = tmp_path / "Caisse du magasin" / "hdf-pos"  # a space in the path, on purpose
     bundle.mkdir(parents=True)
     exe = bundle / "hdf-pos"
-    exe.write_text("#!/bin/sh\necho \"hdf-pos lancé $*\"\n")
+    exe.write_text('#!/bin/sh\necho "hdf-pos lancé $*"\n')
     exe.chmod(0o755)
     icons = build.render_icons(tmp_path / "icons")
     build.add_desktop_files(bundle, icons)
