@@ -48,6 +48,9 @@ echo "bundle: $bundle ($(du -sh "$bundle" | cut -f1))"
 export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config XDG_DATA_HOME=$work/home/.local/share
 mkdir -p "$HOME"
 run() { (cd "$work" && env -u PYTHONPATH -u PYTHONHOME -u VIRTUAL_ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"); }
+case "$(uname -s)" in  # Windows (Git Bash): the console's CR LF line ends, dropped
+  MINGW* | MSYS* | CYGWIN*) run() { (cd "$work" && env -u PYTHONPATH -u PYTHONHOME "$@") | tr -d '\r'; } ;;
+esac
 out=$work/out.txt err=$work/err.txt
 
 # --- version ----------------------------------------------------------------------------------
@@ -235,5 +238,5 @@ else
   skip "install.sh (not a Linux bundle)"
 fi
 
-echo "bundle test: $passed passed, $failed failed, $skipped skipped"
+echo "bundle: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

@@ -35,12 +35,16 @@ def ts_path(lang: str) -> Path:
 def _tool(name: str) -> str:
     """PySide6's lupdate/lrelease: the wrapper script next to the interpreter, or the binary."""
     exe_dir = Path(sys.executable).parent
-    for candidate in (exe_dir / f"pyside6-{name}", Path(shutil.which(f"pyside6-{name}") or "")):
+    suffix = ".exe" if sys.platform == "win32" else ""
+    for candidate in (
+        exe_dir / f"pyside6-{name}{suffix}",
+        Path(shutil.which(f"pyside6-{name}") or ""),
+    ):
         if candidate.is_file():
             return str(candidate)
     import PySide6
 
-    binary = Path(PySide6.__file__).parent / name
+    binary = Path(PySide6.__file__).parent / f"{name}{suffix}"
     if binary.is_file():
         return str(binary)
     raise FileNotFoundError(f"pyside6-{name} not found")
