@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,81 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
+from pos.ui.demo import DemoCentral
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_LINE = "hdf-pos: counter ready"
-
-KEYRING = """
-import json, os
-from keyring.backend import KeyringBackend
-
-class FileKeyring(KeyringBackend):
-    priority = 1
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "secrets.json")
-
-    def _all(self):
-        try:
-            with open(self.path) as f:
-                return json.load(f)
-        except FileNotFoundError:
-            return {}
-
-    def get_password(self, service, username):
-        return self._all().get(f"{service}/{username}")
-
-    def set_password(self, service, username, password):
-        data = self._all()
-        data[f"{service}/{username}"] = password
-        with open(self.path, "w") as f:
-            json.dump(data, f)
-
-    def delete_password(self, service, username):
-        data = self._all()
-        data.pop(f"{service}/{username}", None)
-        with open(self.path, "w") as f:
-            json.dump(data, f)
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_central(work: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    log = open(work / "central.log", "wb")  # lives as long as the service
-    database = f"sqlite:///{work / 'central.sqlite3'}"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "central",
-            "serve",
-            "--demo",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--database",
-            database,
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "HDF_CENTRAL_DATA_DIR": str(work / "central")},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/v1/health", timeout=1).ok:
-                return proc, url
-        except requests.RequestException:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("the demo central service did not start: see " + str(work / "central.log"))
 
 
 def environment(work: Path, platform: str, display: str | None) -> dict[str, str]:
@@ -108,9 +36,10 @@ def environment(work: Path, platform: str, display: str | None) -> dict[str, str
     config = work / "config"
     (config / "python_keyring").mkdir(parents=True, exist_ok=True)
     (work / "keyring").mkdir(exist_ok=True)
-    (work / "keyring" / "bench_keyring.py").write_text(KEYRING)
+    shutil.copy(ROOT / "packaging" / "testdata" / "bundle_test_keyring.py", work / "keyring")
     (config / "python_keyring" / "keyringrc.cfg").write_text(
-        f"[backend]\ndefault-keyring=bench_keyring.FileKeyring\nkeyring-path={work / 'keyring'}\n"
+        "[backend]\ndefault-keyring=bundle_test_keyring.FileKeyring\n"
+        f"keyring-path={work / 'keyring'}\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHON_KEYRING_BACKEND",)}
     env.update(
@@ -201,7 +130,8 @@ def main() -> int:
             )
             display = ":93"
             time.sleep(1)
-        central, url = start_central(work)
+        central = DemoCentral.start(timeout=60)  # the demo data set, in its own temp folder
+        url = central.url
         try:
             env = environment(work, args.platform, display)
             data = {}
@@ -213,8 +143,7 @@ def main() -> int:
                 for name, cmd in variants.items():
                     times[name].append(time_to_counter(cmd, data[name], env))
         finally:
-            central.terminate()
-            central.wait(10)
+            central.stop()
             if xvfb is not None:
                 xvfb.terminate()
     print(f"cold start to the usable counter ({args.platform}, {args.runs} runs each, seconds)")

@@ -119,39 +119,7 @@ if [ -n "$central" ] && curl -sf "$central/v1/health" >/dev/null 2>&1; then
   # A keyring for the test only (a shop PC has the desktop's Secret Service): a small file
   # backend that keyring loads from its own configuration, as any user could set up.
   mkdir -p "$XDG_CONFIG_HOME/python_keyring" "$work/keyring"
-  cat >"$work/keyring/bundle_test_keyring.py" <<'EOF'
-import json
-import os
-
-from keyring.backend import KeyringBackend
-
-
-class FileKeyring(KeyringBackend):
-    priority = 1
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "secrets.json")
-
-    def _all(self):
-        try:
-            with open(self.path) as f:
-                return json.load(f)
-        except FileNotFoundError:
-            return {}
-
-    def get_password(self, service, username):
-        return self._all().get(f"{service}/{username}")
-
-    def set_password(self, service, username, password):
-        data = self._all()
-        data[f"{service}/{username}"] = password
-        with open(self.path, "w") as f:
-            json.dump(data, f)
-
-    def delete_password(self, service, username):
-        data = self._all()
-        data.pop(f"{service}/{username}", None)
-        with open(self.path, "w") as f:
-            json.dump(data, f)
-EOF
+  cp "$here/packaging/testdata/bundle_test_keyring.py" "$work/keyring/"
   printf '[backend]\ndefault-keyring=bundle_test_keyring.FileKeyring\nkeyring-path=%s\n' \
     "$work/keyring" >"$XDG_CONFIG_HOME/python_keyring/keyringrc.cfg"
   export HDF_POS_ALLOW_INSECURE_KEYRING=1

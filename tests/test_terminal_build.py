@@ -208,3 +208,15 @@ def test_the_spec_lists_every_module_imported_by_name():
     assert "pos.scanner.cli" in by_name and "pyzbar.pyzbar" in by_name
     missing = {m for m in by_name if not m.startswith("pos.") and f'"{m}"' not in spec}
     assert missing == set()
+
+
+def test_every_window_gets_the_terminals_icon():
+    code = (
+        "from pos.ui.app import make_application\n"
+        "app = make_application()\n"
+        "icon = app.windowIcon()\n"
+        "print(icon.isNull(), icon.pixmap(48, 48).isNull(), app.desktopFileName())\n"
+    )
+    done = _python(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False", "hdf-pos"]
