@@ -116,14 +116,20 @@ def test_demo_is_available_from_the_source_tree():
 @pytest.fixture
 def fake_bundle(tmp_path):
     """A bundle folder as build.py lays it out, whose `hdf-pos` is a small script."""
-    build = _build_module()
     bundle = tmp_path / "Caisse du magasin" / "hdf-pos"  # a space in the path, on purpose
     bundle.mkdir(parents=True)
     exe = bundle / "hdf-pos"
     exe.write_text('#!/bin/sh\necho "hdf-pos lancé $*"\n')
     exe.chmod(0o755)
-    icons = build.render_icons(tmp_path / "icons")
-    build.add_desktop_files(bundle, icons)
+    # In a process of its own: the icons are drawn with a QGuiApplication, which would stand in
+    # the way of the QApplication the window tests need.
+    done = _python(
+        f"import sys; from pathlib import Path; sys.path.insert(0, {str(ROOT / 'packaging')!r})\n"
+        "import build\n"
+        f"icons = build.render_icons(Path({str(tmp_path / 'icons')!r}))\n"
+        f"build.add_desktop_files(Path({str(bundle)!r}), icons)\n"
+    )
+    assert done.returncode == 0, done.stderr
     return bundle
 
 
