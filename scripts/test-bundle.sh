@@ -165,10 +165,11 @@ windows() {  # $1: platform, $2: screenshot name
 if [ $enrolled = 1 ]; then
   windows offscreen counter-offscreen.png
   if command -v Xvfb >/dev/null; then
-    Xvfb :77 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+    # A free display number, chosen by Xvfb itself and written to the file.
+    Xvfb -displayfd 9 -screen 0 1280x800x24 -nolisten tcp 9>"$work/display" >/dev/null 2>&1 &
     xvfb_pid=$!
-    sleep 1
-    DISPLAY=:77 windows xcb counter-xcb.png
+    for _ in $(seq 1 100); do [ -s "$work/display" ] && break; sleep 0.1; done
+    DISPLAY=:$(tr -d '[:space:]' <"$work/display") windows xcb counter-xcb.png
   else
     skip "windows on X (no Xvfb here)"
   fi
