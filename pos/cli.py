@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hdf_common import clock
+from pos.about import VersionAction
 from pos.commands.admin import (
     cmd_enroll,
     cmd_journal_verify,
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Terminal partenaire de la carte Génération #HDF. Sans sous-commande : "
         "ouvre les fenêtres.",
     )
+    parser.add_argument("--version", action=VersionAction)
     parser.add_argument("--data-dir", help="dossier des données du terminal (sinon HDF_POS_HOME)")
     parser.add_argument("--demo", action="store_true", help="démonstration (fenêtres)")
     parser.add_argument("--lang", choices=["fr", "en"], help="langue des fenêtres")

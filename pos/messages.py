@@ -67,6 +67,10 @@ LOCAL_MESSAGES: dict[str, str] = {
         "(HDF_POS_ALLOW_INSECURE_KEYRING=1 pour passer outre en test)."
     ),
     "keyring_missing": "Jeton du terminal introuvable dans le trousseau : enrôlez-le à nouveau.",
+    "demo_unavailable": (
+        "Démonstration impossible : cette installation du terminal ne contient pas le service "
+        "central de démonstration (lancez ./run.sh depuis les sources du projet)."
+    ),
 }
 
 # Refusals of the terminal whose code is a general one (invalid_scan, validation_error) but whose

@@ -98,6 +98,8 @@ def cmd_decode(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except DecoderUnavailable as exc:
         print(exc, file=sys.stderr)
         return EXIT_UNREADABLE
+    for name, reason in chain.missing.items():  # the others still read; say what is lost
+        print(f"Attention : décodeur {name} indisponible ({reason}).", file=sys.stderr)
     status = EXIT_OK
     for path in args.files:
         result = decode_file(chain, path)

@@ -65,6 +65,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(argv or [sys.argv[0]])
     app.setApplicationName("hdf-pos")
+    app.setDesktopFileName("hdf-pos")  # the menu entry (packaging/hdf-pos.desktop) it belongs to
+    app.setWindowIcon(resources.icon("hdf-pos"))  # every window's, the wizard's included
     app.setStyleSheet(resources.style_sheet())
     return app
 
@@ -92,6 +94,13 @@ def _quit_on_signals(app: QApplication) -> None:
 def run(args: argparse.Namespace) -> int:
     """Open the windows; returns the exit code."""
     started = time.monotonic()
+    if getattr(args, "demo", False):
+        from pos.about import demo_available
+        from pos.messages import refusal_message
+
+        if not demo_available():  # the bundle: no Python to run the service with
+            print(refusal_message("demo_unavailable"), file=sys.stderr, flush=True)
+            return 1
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = make_application()
     demo = None
@@ -113,9 +122,11 @@ def run(args: argparse.Namespace) -> int:
     if demo is not None:
         demo.enrol(terminal, services.pin)
 
+    from pos.ui import ready
     from pos.ui.launcher import Launcher
 
     launcher = Launcher(services, app)
+    ready.watch(launcher, app)  # HDF_POS_READY=1: say when the counter is usable (benchmarks)
     launcher.start()
     _quit_on_signals(app)
     log.info("windows ready in %.2f s", time.monotonic() - started)

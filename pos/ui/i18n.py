@@ -22,8 +22,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PySide6.QtCore import QCoreApplication, QTranslator
 
+from pos import about
+
 ROOT = Path(__file__).resolve().parents[2]
-TS_DIR = ROOT / "resources" / "translations"
+# The bundle ships the built .qm files there (and no .ts); the source tree has both.
+TS_DIR = about.resources_dir() / "translations"
 SOURCES = ROOT / "pos" / "ui"
 LANGUAGES = ("en",)
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}|%n|%\d")
@@ -36,12 +39,16 @@ def ts_path(lang: str) -> Path:
 def _tool(name: str) -> str:
     """PySide6's lupdate/lrelease: the wrapper script next to the interpreter, or the binary."""
     exe_dir = Path(sys.executable).parent
-    for candidate in (exe_dir / f"pyside6-{name}", Path(shutil.which(f"pyside6-{name}") or "")):
+    suffix = ".exe" if sys.platform == "win32" else ""
+    for candidate in (
+        exe_dir / f"pyside6-{name}{suffix}",
+        Path(shutil.which(f"pyside6-{name}") or ""),
+    ):
         if candidate.is_file():
             return str(candidate)
     import PySide6
 
-    binary = Path(PySide6.__file__).parent / name
+    binary = Path(PySide6.__file__).parent / f"{name}{suffix}"
     if binary.is_file():
         return str(binary)
     raise FileNotFoundError(f"pyside6-{name} not found")
@@ -116,6 +123,9 @@ def qm_file(lang: str, cache_dir: Path) -> Path | None:
     if lang == "fr" or lang not in LANGUAGES:
         return None
     source = ts_path(lang)
+    if not source.is_file():  # the bundle: the catalogue built with it, nothing to compare
+        built = TS_DIR / f"hdf_pos_{lang}.qm"
+        return built if built.is_file() else None
     for candidate in (TS_DIR / f"hdf_pos_{lang}.qm", cache_dir / f"hdf_pos_{lang}.qm"):
         if candidate.is_file() and candidate.stat().st_mtime >= source.stat().st_mtime:
             return candidate

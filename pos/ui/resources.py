@@ -7,7 +7,10 @@ from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+from pos import about
+
+# The source tree's resources/, or the bundle's copy (sys._MEIPASS/resources).
+RESOURCES = about.resources_dir()
 
 
 def path(*parts: str) -> Path:

@@ -1054,6 +1054,10 @@
         <translation>This prepayment is no longer pending (already redeemed, cancelled or expired).</translation>
     </message>
     <message>
+        <source>Démonstration impossible : cette installation du terminal ne contient pas le service central de démonstration (lancez ./run.sh depuis les sources du projet).</source>
+        <translation>Demo unavailable: this installed terminal does not contain the demo central service (run ./run.sh from the project's sources).</translation>
+    </message>
+    <message>
         <source>Ce terminal n'est pas enrôlé : lancez « hdf-pos enroll ».</source>
         <translation>This terminal is not enrolled: run “hdf-pos enroll”.</translation>
     </message>

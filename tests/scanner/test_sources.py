@@ -195,3 +195,13 @@ def test_ip_camera_url(counter_mjpg: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_each_system_opens_cameras_with_its_own_back_end():
+    from pos.scanner.sources import camera_backend
+
+    assert camera_backend("win32") == cv2.CAP_DSHOW  # Media Foundation opens in seconds
+    assert camera_backend("linux") == cv2.CAP_V4L2
+    assert camera_backend("darwin") == cv2.CAP_AVFOUNDATION
+    assert camera_backend("freebsd14") == cv2.CAP_ANY
+    assert len({camera_backend(p) for p in ("win32", "linux", "darwin", "freebsd14")}) == 4
