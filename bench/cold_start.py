@@ -124,12 +124,23 @@ def main() -> int:
         xvfb = None
         display = None
         if args.platform == "xcb":
+            read, write = os.pipe()  # Xvfb picks a free display and writes its number here
             xvfb = subprocess.Popen(
-                ["Xvfb", ":93", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                [
+                    "Xvfb",
+                    "-displayfd",
+                    str(write),
+                    "-screen",
+                    "0",
+                    "1280x800x24",
+                    "-nolisten",
+                    "tcp",
+                ],
+                pass_fds=(write,),
                 stderr=subprocess.DEVNULL,
             )
-            display = ":93"
-            time.sleep(1)
+            os.close(write)
+            display = ":" + os.read(read, 16).decode().strip()
         central = DemoCentral.start(timeout=60)  # the demo data set, in its own temp folder
         url = central.url
         try:
