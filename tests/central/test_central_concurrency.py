@@ -70,10 +70,14 @@ def test_a_repeat_while_the_first_is_in_progress_is_409(backend, central, e305: 
     with psycopg.connect(central.database_url, autocommit=True) as conn:
         (partner_id,) = conn.execute("SELECT id FROM partners WHERE code = 'E305'").fetchone()
         # Play the first request, still in progress: hold the lock its key maps to.
-        conn.execute("SELECT pg_advisory_lock(%s)", (_lock_id(f"p:{partner_id}", key),))
+        lock = _lock_id(f"p:{partner_id}", key)
+        conn.execute("SELECT pg_advisory_lock(%s)", (lock,))
         before = e305.balance(STEPHANE, "MANUEQUIP")
         busy = e305.pay(STEPHANE, "MANUEQUIP", 100, key=key)
         assert_problem(busy, 409, "idempotency_in_progress")
         assert e305.balance(STEPHANE, "MANUEQUIP") == before
+        # The first request ends: its lock is released now, not whenever the server process of
+        # a closed connection gets round to it (on a loaded machine that came after the repeat).
+        assert conn.execute("SELECT pg_advisory_unlock(%s)", (lock,)).fetchone() == (True,)
     # Once the first is over, the same key goes through.
     assert e305.pay(STEPHANE, "MANUEQUIP", 100, key=key).status_code == 201
