@@ -34,12 +34,12 @@ MESSAGES = (
         "messages", "Connexion sécurisée impossible : certificat du service central non reconnu."
     ),
     QT_TRANSLATE_NOOP("messages", "Demande refusée : une valeur saisie n'est pas acceptée."),
-    QT_TRANSLATE_NOOP("messages", "Encaissé hors ligne : en attente d'envoi"),
-    QT_TRANSLATE_NOOP("messages", "Hors ligne : QR code signé vérifié"),
     QT_TRANSLATE_NOOP(
         "messages",
         "Démonstration impossible : cette installation du terminal ne contient pas le service central de démonstration (lancez ./run.sh depuis les sources du projet).",
     ),
+    QT_TRANSLATE_NOOP("messages", "Encaissé hors ligne : en attente d'envoi"),
+    QT_TRANSLATE_NOOP("messages", "Hors ligne : QR code signé vérifié"),
     QT_TRANSLATE_NOOP("messages", "Hors ligne : ce prépaiement est déjà encaissé ici."),
     QT_TRANSLATE_NOOP(
         "messages", "Hors ligne : cette carte est en opposition, paiement impossible."
