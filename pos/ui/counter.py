@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.results import CardView, OperationResult, Outcome, Receipt, VoucherView
+from pos.results import CardView, OperationResult, Receipt, Verdict, VoucherView
 from pos.scan import Scan, ScanKind, parse_scan
 from pos.settings import AUTO_PRINT
 from pos.ui import texts
@@ -253,12 +253,16 @@ class CounterScreen(QWidget):
     def _show_result(self, result: OperationResult, *, payment: bool) -> None:
         self.busy = False
         self.receipt = result.receipt
-        if result.outcome is Outcome.REFUSED or result.receipt is None:
+        verdict = result.verdict
+        if verdict is Verdict.REFUSED or result.receipt is None:
             self._show_refusal(result, payment=payment)
         else:
-            self._show_accepted(result.outcome, result.receipt, payment=payment)
+            self._show_accepted(verdict, result.receipt, payment=payment)
         self.pages.setCurrentIndex(self.RESULT)
         self.result.next.setFocus()
+        # Only once the result page shows: print_receipt prints the receipt on that page.
+        if verdict is not Verdict.REFUSED and self.s.settings.get(AUTO_PRINT):
+            self.print_receipt()
 
     def _show_refusal(self, result: OperationResult, *, payment: bool) -> None:
         refusal = result.refusal
@@ -270,15 +274,14 @@ class CounterScreen(QWidget):
             receipt=False,
         )
 
-    def _show_accepted(self, outcome: Outcome, receipt: Receipt, *, payment: bool) -> None:
+    def _show_accepted(self, verdict: Verdict, receipt: Receipt, *, payment: bool) -> None:
         """Accepted online, accepted offline (queued), or sent without an answer (queued under
         the same key): the core's outcome and receipt, in the cashier's words."""
         balance = receipt.balance_after_cents
         lines = [self.tr("Montant : {amount}").format(amount=texts.money(receipt.amount_cents))]
         if balance is not None:
             lines.append(self.tr("Solde après : {balance}").format(balance=texts.money(balance)))
-        queued = outcome is not Outcome.ONLINE  # accepted and kept, to be sent (again)
-        if queued and receipt.unknown_outcome:
+        if verdict is Verdict.UNKNOWN_OUTCOME:
             title = self.tr("Réponse non reçue : opération mise en attente")
             lines.insert(
                 0,
@@ -288,7 +291,7 @@ class CounterScreen(QWidget):
                 ),
             )
             kind = "offline"
-        elif queued:
+        elif verdict is Verdict.QUEUED_OFFLINE:
             title = self.tr("Accepté hors ligne")
             lines.insert(
                 0,
@@ -306,8 +309,6 @@ class CounterScreen(QWidget):
         self.s.sounds.success()
         self.result.show_outcome(kind, title, "\n".join(lines), receipt=True)
         self.operation_done.emit()
-        if self.s.settings.get(AUTO_PRINT):
-            self.print_receipt()
 
     def print_receipt(self) -> None:
         if self.receipt is not None and self.pages.currentIndex() == self.RESULT:

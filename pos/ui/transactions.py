@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain import Partner
-from pos.results import OperationResult, Outcome, Receipt, TransactionView
+from pos.results import OperationResult, Receipt, TransactionView, Verdict
 from pos.ui import texts
 from pos.ui.manager_pin import with_manager_pin
 from pos.ui.printing import ReceiptDesk
@@ -224,7 +224,7 @@ class TransactionsPanel(QWidget):
         with_manager_pin(self.s, self, go)
 
     def _cancelled(self, result: OperationResult) -> None:
-        if result.outcome is Outcome.REFUSED or result.receipt is None:
+        if result.verdict is Verdict.REFUSED or result.receipt is None:
             self.s.sounds.refusal()
             refusal = result.refusal
             self.note.setText(

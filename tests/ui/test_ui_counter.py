@@ -92,6 +92,23 @@ def test_wedge_scan_from_another_tab_shows_the_card_then_pay_and_receipt(ui, qtb
     qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.IDLE)
 
 
+def test_auto_print_prints_the_receipt_of_each_accepted_payment(ui, qtbot):
+    # "Imprimer le reçu automatiquement" (printer kind: PDF file): no F6 needed.
+    from pos.settings import AUTO_PRINT
+
+    counter = ui.counter
+    ui.services.settings.set(AUTO_PRINT, True)
+    type_number(counter, "23166621")
+    qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.CARD, timeout=WAIT_MS)
+    QTest.keyClicks(counter.pay_panel.amount, "2,00", delay=60)
+    QTest.keyClick(counter.pay_panel.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.RESULT, timeout=WAIT_MS)
+    assert counter.result.title.text() == "Paiement accepté"
+    pdf = ui.services.settings.receipts_dir() / f"recu-{counter.receipt.transaction_number}.pdf"
+    qtbot.waitUntil(pdf.exists, timeout=WAIT_MS)
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
 def test_blocked_card_is_refused_in_words(ui, qtbot):
     counter = ui.counter
     type_number(counter, "23166623")
