@@ -1,5 +1,5 @@
-"""The service's routes, one `APIRouter` a subject; `central.app.create_app` includes them in
-this order (the order of the OpenAPI document's paths):
+"""The service's routes, one `APIRouter` a subject; `central.app.create_app` serves their routes
+in this order (the order of the OpenAPI document's paths):
 
 - `public`: `/v1/health`, `/v1/keys` (no authentication).
 - `terminal`: enrolment, partner profile, card and voucher look-ups, payment, redemption,
