@@ -31,7 +31,7 @@ hdf_apt_install() {
 }
 
 hdf_debian_libraries() {
-  hdf_has_apt || return 0 # not Debian/Ubuntu: the README lists what to install
+  hdf_has_apt || return 0 # not Debian/Ubuntu: install the equivalents of the list above by hand
   local missing=() p
   for p in "${hdf_debian_packages[@]}"; do
     # Ubuntu 24.04 and Debian 13 renamed some libraries for 64-bit time_t (libzbar0 → libzbar0t64).
