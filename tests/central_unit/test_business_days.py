@@ -81,8 +81,8 @@ def set_validity(service: Service, card: str, wallet: str, first: date, last: da
         "UPDATE wallets SET valid_from = :first, valid_to = :last "
         "WHERE wallet_code = :wallet "
         "AND card_id = (SELECT id FROM cards WHERE card_number = :card)",
-        first=first,
-        last=last,
+        first=first.isoformat(),  # text: Python 3.12's sqlite3 deprecates its date adapter
+        last=last.isoformat(),
         wallet=wallet,
         card=card,
     )
