@@ -301,7 +301,11 @@ class Operations:
                 partner=partner,
                 jwks=self.store.load_keys(),
                 denied=self.store.is_denied(card),
-                exposure=self.outbox.exposure(card, wallet, dict(scan.claims)),
+                # Not this payment's own `pending` row: it would be counted twice (the balance
+                # after it, and the card's offline total).
+                exposure=self.outbox.exposure(
+                    card, wallet, dict(scan.claims), excluding=intent.key
+                ),
                 last_contact=self.connection.last_contact(),
                 now=now,
                 today=business_day(now),

@@ -101,6 +101,25 @@ def test_card_total_cap_counts_every_wallet_not_yet_sent(central, make_terminal)
     assert t.pay(scan=qr, wallet_code="PREMIEREQUIP", amount_cents=1000).ok
 
 
+def test_a_card_seen_online_then_paid_offline_counts_each_payment_once(central, make_terminal):
+    # The windows keep a card's online answer: the payment then tries the service first, and
+    # its own pending row must not count against it when the offline rules judge it.
+    t = make_terminal(central.url, partner="E305")
+    qr = card_qr(central.url, "23166622")  # MANUEQUIP 115,00 €, PREMIEREQUIP 300,00 €
+    assert t.lookup(qr).offline is False
+    t.set_server_url(dead_url())
+    first = t.pay(scan=qr, wallet_code="PREMIEREQUIP", amount_cents=5000)
+    assert first.outcome is Outcome.OFFLINE_QUEUED
+    assert first.receipt.balance_after_cents == 25000
+    # The card's offline total (100,00 €) holds 50,00 € more, on any wallet.
+    second = t.pay(scan=qr, wallet_code="MANUEQUIP", amount_cents=5000)
+    assert second.outcome is Outcome.OFFLINE_QUEUED, second.refusal
+    assert second.receipt.balance_after_cents == 6500
+    assert t.pay(scan=qr, wallet_code="MANUEQUIP", amount_cents=1).refusal.code == (
+        "offline_over_card_total"
+    )
+
+
 def test_unknown_outcome_is_applied_exactly_once(central, make_terminal):
     proxy = Proxy(central.port)
     try:
