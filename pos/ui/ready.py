@@ -9,18 +9,22 @@ that window first, and HDF_POS_READY_QUIT=1 then closes the app normally (exit c
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+if TYPE_CHECKING:
+    from pos.ui.launcher import Launcher
 
 READY_LINE = "hdf-pos: counter ready"
 
 
-def watch(launcher: Any, app: Any) -> None:
+def watch(launcher: Launcher, app: QApplication) -> None:
     if os.environ.get("HDF_POS_READY") != "1":
         return
 
-    def announce(window: Any) -> None:
+    def announce(window: QWidget) -> None:
         picture = window.grab()  # lays out and paints the whole window now
         shot = os.environ.get("HDF_POS_READY_SCREENSHOT")
         if shot:

@@ -13,11 +13,16 @@ from PySide6.QtGui import QImage
 from pos.ui.app import open_terminal
 
 
-def test_the_app_announces_the_usable_counter_with_a_picture_and_quits(central, tmp_path):
+def _enrolled(central, tmp_path):
     data = tmp_path / "terminal"
     terminal = open_terminal(data)
     terminal.enroll(server_url=central.url, partner_code="L212", password="Demo-L212", label="X")
     terminal.close()
+    return data
+
+
+def test_the_app_announces_the_usable_counter_with_a_picture_and_quits(central, tmp_path):
+    data = _enrolled(central, tmp_path)
     picture = tmp_path / "counter.png"
     env = {
         **os.environ,
@@ -41,10 +46,7 @@ def test_the_app_announces_the_usable_counter_with_a_picture_and_quits(central, 
 
 
 def test_without_the_variable_nothing_is_announced(central, tmp_path):
-    data = tmp_path / "terminal"
-    terminal = open_terminal(data)
-    terminal.enroll(server_url=central.url, partner_code="L212", password="Demo-L212", label="Y")
-    terminal.close()
+    data = _enrolled(central, tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HDF_POS_READY")}
     env["QT_QPA_PLATFORM"] = "offscreen"
     try:
