@@ -293,7 +293,9 @@ class Operations:
         card, wallet = str(intent.card_number), str(intent.wallet_code)
         with self.store.transaction() as conn:
             # Judged inside the write transaction: two payments on one card cannot both pass
-            # the card cap.
+            # the card cap. Its own `pending` row (tried online first) goes, as for a
+            # redemption: it would count twice (the balance after it, the card's total).
+            self.outbox.drop_pending(intent.key)
             verdict = offline.judge_payment(
                 scan,
                 wallet_code=wallet,
@@ -301,20 +303,14 @@ class Operations:
                 partner=partner,
                 jwks=self.store.load_keys(),
                 denied=self.store.is_denied(card),
-                # Not this payment's own `pending` row: it would be counted twice (the balance
-                # after it, and the card's offline total).
-                exposure=self.outbox.exposure(
-                    card, wallet, dict(scan.claims), excluding=intent.key
-                ),
+                exposure=self.outbox.exposure(card, wallet, dict(scan.claims)),
                 last_contact=self.connection.last_contact(),
                 now=now,
                 today=business_day(now),
             )
             if not verdict.accepted:
-                self.outbox.drop_pending(intent.key)
                 return OperationResult.refused(verdict.refusal or "offline", verdict.detail)
-            if not self.outbox.mark_offline(conn, intent.key):
-                self.outbox.add(conn, intent, state="queued", origin="offline")
+            self.outbox.add(conn, intent, state="queued", origin="offline")
             event = intent.journal_event(
                 "offline",
                 balance_after_cents=verdict.balance_after_cents,

@@ -112,16 +112,6 @@ class Outbox:
             (key,),
         )
 
-    def mark_offline(self, conn: sqlite3.Connection, key: str) -> bool:
-        """Accepted by the offline rules: pending → queued; False when there was no such row."""
-        return bool(
-            conn.execute(
-                "UPDATE outbox SET state = 'queued', origin = 'offline' "
-                "WHERE idempotency_key = ? AND state = 'pending'",
-                (key,),
-            ).rowcount
-        )
-
     def set_redemption(self, intent: Intent) -> None:
         """What the service said the redeemed voucher was (card, wallet, amount)."""
         with self.store.transaction() as conn:
@@ -170,29 +160,24 @@ class Outbox:
             is not None
         )
 
-    def exposure(
-        self, card_number: str, wallet_code: str, claims: Any, *, excluding: str = ""
-    ) -> CardExposure:
-        """What this terminal already took on the card; `excluding`: the idempotency key of the
-        payment being judged, whose own `pending` row must not count against itself."""
+    def exposure(self, card_number: str, wallet_code: str, claims: Any) -> CardExposure:
         iat = claims.get("iat") if isinstance(claims, dict) else None
         iat_text = to_rfc3339(datetime.fromtimestamp(float(iat or 0), UTC))
         queued = self.store.scalar(
             "SELECT COALESCE(SUM(amount_cents), 0) FROM outbox WHERE card_number = ? "
-            f"AND operation = 'payment' AND {_IN_FLIGHT} AND idempotency_key != ?",
-            (card_number, excluding),
+            f"AND operation = 'payment' AND {_IN_FLIGHT}",
+            (card_number,),
         )
         # Conservative: online payments made after the QR was issued are not in its snapshot
         # either, nor offline ones the service received after it.
         taken = self.store.scalar(
             "SELECT COALESCE(SUM(o.amount_cents), 0) FROM outbox o "
             "LEFT JOIN sync_outcomes s ON s.idempotency_key = o.idempotency_key "
-            "WHERE o.card_number = ? AND o.wallet_code = ? AND o.operation = 'payment' "
-            "AND o.idempotency_key != ? AND ("
+            "WHERE o.card_number = ? AND o.wallet_code = ? AND o.operation = 'payment' AND ("
             " o.state IN ('queued', 'pending')"
             " OR (o.state = 'online' AND o.occurred_at >= ?)"
             " OR (o.state = 'synced' AND s.outcome != 'rejected' AND s.received_at >= ?))",
-            (card_number, wallet_code, excluding, iat_text, iat_text),
+            (card_number, wallet_code, iat_text, iat_text),
         )
         return CardExposure(int(queued), int(taken))
 
