@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_follow_ups)
 
     p = sub.add_parser("close-day", help="clôturer une journée (une seule fois)")
-    p.add_argument("--date", help="AAAA-MM-JJ (défaut : aujourd'hui)")
+    p.add_argument("--date", help="AAAA-MM-JJ (défaut : la dernière journée finie)")
     p.set_defaults(func=cmd_close_day)
 
     p = sub.add_parser("report", help="rapport d'une journée")

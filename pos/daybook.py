@@ -1,17 +1,25 @@
 """The day's books: the transactions list (the service's merged with this terminal's journal),
 follow-ups (offline operations the service rejected at sync), the day closing, the day report,
 the reconciliation with the service's daily statement, and the journal's verification.
+
+The business-day rule, the same on both sides (issue 12, item 2): an operation belongs to the
+Europe/Paris calendar day of its instant (`occurred_at`: the service's for an online operation,
+the terminal's for an offline one), exactly as the service's daily statement counts it. A day
+closes only once it is over, from CLOSING_GRACE after midnight (Paris) so that an answer still
+on its way at midnight lands first: closing the running day is refused, with a sentence saying
+why, so no payment can ever come after the closing of its own day and a closed day's figures on
+the terminal and on the central statement agree for good.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from pos import journal, settings
 from pos.connection import Connection
-from pos.domain import business_day, parse_instant, to_rfc3339, utc_now
+from pos.domain import PARIS, business_day, parse_instant, to_rfc3339, utc_now
 from pos.messages import refusal_message, text
 from pos.money import format_amount
 from pos.outbox import Outbox
@@ -32,6 +40,9 @@ _KIND_OF_ENTRY = {
     "redemption": "voucher_redemption",
     "cancellation": "cancellation",
 }
+
+# How long after midnight (Paris) a day becomes closable: longer than a request's read timeout.
+CLOSING_GRACE = timedelta(minutes=5)
 
 Totals = tuple[int, dict[str, int], dict[str, int], int]  # count, by wallet, by kind, net
 
@@ -68,6 +79,16 @@ def closing_from_event(ev: dict[str, Any], *, already_closed: bool = False) -> D
         last_hash=str(ev.get("last_hash") or ""),
         already_closed=already_closed,
     )
+
+
+def closable_from(day: date) -> datetime:
+    """The instant from which `day` may be closed: the next midnight in Paris plus the grace."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=PARIS) + CLOSING_GRACE
+
+
+def last_closable_day() -> date:
+    """The latest day that is over (the default day of a closing)."""
+    return business_day(utc_now() - CLOSING_GRACE) - timedelta(days=1)
 
 
 def totals(views: list[TransactionView]) -> Totals:
@@ -141,16 +162,18 @@ class Daybook:
         return views
 
     def _local_views(self, day: date) -> list[TransactionView]:
-        """This terminal's own operations that happened on `day`, from the journal."""
+        """This terminal's own operations that happened on `day` (the Paris day of their instant,
+        as the service counts them), from the journal: an answer that came back just after
+        midnight is filed on the next journal day, so the neighbouring days are read too."""
+        types = ("payment", "redemption", "cancellation")
+        rows: list[journal.Entry] = []
         with self.store.reading() as conn:
-            rows = list(
-                journal.entries(
-                    conn, day=day.isoformat(), types=("payment", "redemption", "cancellation")
-                )
-            )
+            for near in (day - timedelta(days=1), day, day + timedelta(days=1)):
+                rows.extend(journal.entries(conn, day=near.isoformat(), types=types))
         outcomes = self.outbox.outcomes([str(e.event.get("idempotency_key")) for e in rows])
         terminal_id = self.connection.terminal_id
-        return [self._local_view(e, outcomes, terminal_id) for e in rows]
+        views = [self._local_view(e, outcomes, terminal_id) for e in rows]
+        return [v for v in views if business_day(v.occurred_at) == day]
 
     @staticmethod
     def _local_view(
@@ -184,7 +207,8 @@ class Daybook:
             wallet_code=str(ev.get("wallet_code") or ""),
             amount_cents=int(ev.get("amount_cents") or 0),
             balance_after_cents=balance,
-            occurred_at=parse_instant(ev.get("occurred_at")) or utc_now(),
+            occurred_at=parse_instant(ev.get("service_occurred_at") or ev.get("occurred_at"))
+            or utc_now(),
             offline=ev.get("mode") != "online",
             reference=ev.get("reference"),
             cancels=ev.get("cancels"),
@@ -213,9 +237,12 @@ class Daybook:
 
     # -- closing and report -----------------------------------------------------------------
     def close_day(self, day: date | None = None) -> DayClosing:
-        day = day or business_day()
+        """Close `day` (by default the last day that is over): refused while it is running."""
+        day = day or last_closable_day()
         if day > business_day():
             raise Refused(Refusal("validation_error", refusal_message("closing_in_future")))
+        if utc_now() < closable_from(day):
+            raise Refused(Refusal("validation_error", refusal_message("closing_running_day")))
         with self.store.transaction() as conn:
             existing = next(
                 journal.entries(conn, day=day.isoformat(), types=("day_closing",)), None

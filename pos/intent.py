@@ -91,9 +91,12 @@ class Intent:
         transaction_number: str | None = None,
         balance_after_cents: int | None = None,
         receipt_number: str | None = None,
+        service_occurred_at: str | None = None,
     ) -> dict[str, Any]:
         """The journal event: `mode` is online | offline | unknown; a payment carries the
-        terminal's receipt number, a redemption prints under its voucher's ticket number."""
+        terminal's receipt number, a redemption prints under its voucher's ticket number; an
+        online one also the service's instant (`service_occurred_at`), the one that decides its
+        business day on both sides (pos/daybook.py)."""
         event: dict[str, Any] = {
             "idempotency_key": self.key,
             "ticket_number": self.ticket_number,
@@ -111,4 +114,6 @@ class Intent:
         }
         if self.is_payment:
             event["receipt_number"] = receipt_number
+        if service_occurred_at:
+            event["service_occurred_at"] = service_occurred_at
         return event

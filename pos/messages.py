@@ -81,6 +81,10 @@ REFUSAL_DETAILS: dict[str, str] = {
     "invalid_transaction_id": "Identifiant de transaction non valable.",
     "cancel_reason_required": "Indiquez le motif de l'annulation.",
     "closing_in_future": "On ne clôture pas une journée à venir.",
+    "closing_running_day": (
+        "Cette journée est en cours : elle se clôture une fois finie, à partir de 0 h 05 le "
+        "lendemain (heure de Paris). Les opérations d'ici là lui appartiennent."
+    ),
 }
 
 REFUSALS = {**API_MESSAGES, **LOCAL_MESSAGES, **REFUSAL_DETAILS}

@@ -281,6 +281,7 @@ class Operations:
             transaction_id=tx.get("transaction_id"),
             transaction_number=tx.get("transaction_number"),
             balance_after_cents=tx.get("balance_after_cents"),
+            service_occurred_at=tx.get("occurred_at"),
         )
 
     def _queue_unknown(self, intent: Intent, partner: Partner) -> OperationResult:

@@ -97,9 +97,10 @@ def _print_totals(by_wallet: dict[str, int], by_kind: dict[str, int], headed: bo
 
 
 def cmd_close_day(args: argparse.Namespace) -> int:
-    day = parse_date(args.date)
+    # Without --date: the last day that is over (the running day cannot be closed).
     with open_terminal(args) as terminal:
-        closing = terminal.close_day(day)
+        closing = terminal.close_day(parse_date(args.date) if args.date else None)
+    day = closing.day
     if closing.already_closed:
         out_err(f"La journée du {day:%d/%m/%Y} est déjà clôturée (une seule clôture par jour).")
         return EXIT_REFUSED

@@ -25,6 +25,10 @@ MESSAGES = (
     QT_TRANSLATE_NOOP(
         "messages", "Ce terminal n'est plus reconnu par le service central : enrôlez-le à nouveau."
     ),
+    QT_TRANSLATE_NOOP(
+        "messages",
+        "Cette journée est en cours : elle se clôture une fois finie, à partir de 0 h 05 le lendemain (heure de Paris). Les opérations d'ici là lui appartiennent.",
+    ),
     QT_TRANSLATE_NOOP("messages", "Cette transaction est déjà annulée."),
     QT_TRANSLATE_NOOP("messages", "Cette transaction ne peut pas être annulée."),
     QT_TRANSLATE_NOOP(

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.daybook import closable_from
+from pos.domain import utc_now
 from pos.results import DayClosing, DayReport, FollowUp, Reconciliation
 from pos.ui import texts
 from pos.ui.day_report import day_tables, report_csv, report_html, write_pdf
@@ -255,6 +257,11 @@ class ManagerPanel(QWidget):
     # -- actions ---------------------------------------------------------------------------------
     def close_day(self) -> None:
         day = self.selected_day()
+        if utc_now() < closable_from(day):
+            # The running day closes once it is over (pos/daybook.py): said before the PIN.
+            self.note.setText(texts.refusal("closing_running_day"))
+            self.s.prompts.inform(self, self.tr("Clôture"), self.note.text())
+            return
 
         def go() -> None:
             if not self.s.prompts.confirm(

@@ -966,6 +966,10 @@
         <translation>A day still to come cannot be closed.</translation>
     </message>
     <message>
+        <source>Cette journée est en cours : elle se clôture une fois finie, à partir de 0 h 05 le lendemain (heure de Paris). Les opérations d'ici là lui appartiennent.</source>
+        <translation>This day is still running: it closes once it is over, from 00:05 the next day (Paris time). Operations until then belong to it.</translation>
+    </message>
+    <message>
         <source>Payé</source>
         <translation>Paid</translation>
     </message>

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from support.central_server import start_central
@@ -54,7 +54,10 @@ def test_the_daybook_is_the_paris_day(instant, day, run_cli, tmp_path):
         assert code == 0 and [t["amount_cents"] for t in mine] == [1000]
         assert clock.business_day(parse_instant(mine[0]["occurred_at"])) == day
 
-        code, out, _ = run_cli("--data-dir", data, "close-day")  # the default day: today's
+        # The day closes once it is over (tests/terminal/test_closed_day.py): the next morning,
+        # by the terminal's clock, the default day of a closing is this one.
+        with clock_at(datetime.combine(day + timedelta(days=1), time(9), tzinfo=clock.PARIS)):
+            code, out, _ = run_cli("--data-dir", data, "close-day")
         assert code == 0 and f"Journée du {day:%d/%m/%Y} clôturée : 1 opération(s)." in out
 
         code, out, _ = run_cli(

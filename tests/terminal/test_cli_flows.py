@@ -4,11 +4,13 @@ and the exit codes scripts rely on (0 online, 3 queued offline, 2 refused, 1 oth
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
+from datetime import datetime, time, timedelta
 
-from pos.domain import business_day
+from support.clock import clock_at
+
+from pos.domain import PARIS, business_day
 from terminal.helpers import balance, card_qr
 
 
@@ -145,27 +147,29 @@ def test_offline_payment_is_queued_then_synced(central, run_cli, tmp_path):
 
 def test_close_day_once_and_nothing_added_to_a_closed_day(central, run_cli, tmp_path):
     data = _enroll(run_cli, central.url, tmp_path)
-    today = business_day().isoformat()
+    today = business_day()
     run_cli(
         "--data-dir", data, "pay", "--card", "23166621", "--wallet", "MANUEQUIP", "--amount", "10"
     )
-    code, out, _ = run_cli("--data-dir", data, "close-day")
-    assert code == 0 and "1 opération" in out and "10,00 €" in out
-    code, _, err = run_cli("--data-dir", data, "close-day", "--date", today)
-    assert code == 2 and "déjà clôturée" in err
+    # The running day does not close (tests/terminal/test_closed_day.py): the next morning does.
+    code, _, err = run_cli("--data-dir", data, "close-day", "--date", today.isoformat())
+    assert code == 2 and "en cours" in err
+    morning = datetime.combine(today + timedelta(days=1), time(9), tzinfo=PARIS)
+    with clock_at(morning):
+        code, out, _ = run_cli("--data-dir", data, "close-day")
+        assert code == 0 and "1 opération" in out and "10,00 €" in out
+        code, _, err = run_cli("--data-dir", data, "close-day", "--date", today.isoformat())
+        assert code == 2 and "déjà clôturée" in err
 
-    code, _, _ = run_cli(
-        "--data-dir", data, "pay", "--card", "23166621", "--wallet", "MANUEQUIP", "--amount", "5"
+    code, out, _ = run_cli(
+        "--data-dir", data, "report", "--date", today.isoformat(), "--format", "json"
     )
-    assert code == 0
-    code, out, _ = run_cli("--data-dir", data, "report", "--date", today, "--format", "json")
     report = json.loads(out)
     assert report["closed"] and report["count"] == 1 and report["net_amount_cents"] == 1000
-    with sqlite3.connect(data / "terminal.db") as db:
-        days = [r[0] for r in db.execute("SELECT day FROM journal WHERE type = 'payment'")]
-    assert days[0] == today and days[1] > today  # after the closing: the next day's books
 
-    code, out, _ = run_cli("--data-dir", data, "report", "--date", today, "--format", "csv")
+    code, out, _ = run_cli(
+        "--data-dir", data, "report", "--date", today.isoformat(), "--format", "csv"
+    )
     assert code == 0 and out.splitlines()[0].startswith("date;n_transaction")
     code, out, _ = run_cli("--data-dir", data, "journal", "verify")
     assert code == 0

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from conftest import shot
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtTest import QTest
 from support.central_server import start_central
 from support.clock import DST_SPRING_NIGHT, anchored, clock_at
 from ui_harness import DEMO_PIN, open_counter
+
+from pos.domain import PARIS
 
 WAIT_MS = 15000
 
@@ -49,9 +53,14 @@ def test_day_closed_and_exported(central, tmp_path, qtbot, qapp):
         qtbot.waitUntil(lambda: m.last_export.exists(), timeout=WAIT_MS)
         assert m.last_export.read_bytes().startswith(b"%PDF")
 
-        ui.prompts.push(DEMO_PIN, True)
+        # The running day does not close (pos/daybook.py): said before the PIN is asked.
         m.close_button.click()
-        qtbot.waitUntil(lambda: m.closed.text() == "Journée clôturée", timeout=WAIT_MS)
+        assert [a[0] for a in ui.prompts.asked] == ["inform"] and "en cours" in m.note.text()
+        ui.prompts.push(DEMO_PIN, True)
+        day = m.selected_day()
+        with clock_at(datetime.combine(day + timedelta(days=1), time(9), tzinfo=PARIS)):
+            m.close_button.click()
+            qtbot.waitUntil(lambda: m.closed.text() == "Journée clôturée", timeout=WAIT_MS)
         assert not m.close_button.isEnabled()
         qtbot.wait(50)  # let the layout follow the new text, as on screen
         shot(w, "14-day-closed")
