@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, case, func, or_, select
 
 from central.clock import business_day, day_bounds, fmt_instant, now, parse_instant
 from central.errors import validation
@@ -155,25 +155,36 @@ def list_transactions(
 
 
 def daily_statement(conn: Connection, partner: Partner, day: date) -> dict[str, Any]:
+    """The day as recorded. `by_terminal` charges a cancellation to the row of the transaction it
+    cancels: an extranet payment's cancellation to the extranet row, not to the till that did it
+    (issue 12, item 6)."""
     start, end = day_bounds(day)
     t = transactions.c
+    cancelled = transactions.alias("cancelled")
+    charged_to = case(
+        (t.kind == "cancellation", cancelled.c.terminal_id), else_=t.terminal_id
+    ).label("terminal_id")
     rows = conn.execute(
         select(
             t.kind,
             t.wallet_code,
-            t.terminal_id,
+            charged_to,
             terminals.c.label,
             func.count().label("n"),
             func.sum(t.amount_cents).label("amount"),
         )
-        .select_from(transactions.outerjoin(terminals, terminals.c.id == t.terminal_id))
+        .select_from(
+            transactions.outerjoin(cancelled, cancelled.c.id == t.cancels).outerjoin(
+                terminals, terminals.c.id == charged_to
+            )
+        )
         .where(
             t.partner_id == partner.id,
             t.kind.in_(PARTNER_KINDS),
             t.occurred_at >= start,
             t.occurred_at < end,
         )
-        .group_by(t.kind, t.wallet_code, t.terminal_id, terminals.c.label)
+        .group_by(t.kind, t.wallet_code, charged_to, terminals.c.label)
     ).all()
     by_wallet: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])

@@ -14,6 +14,7 @@ the terminal and on the central statement agree for good.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -97,7 +98,7 @@ def totals(views: list[TransactionView]) -> Totals:
     net = 0
     count = 0
     for v in views:
-        if v.sync_state == "rejected":
+        if v.sync_state == "rejected" or v.charged_elsewhere:
             continue
         signed = -v.amount_cents if v.kind == "cancellation" else v.amount_cents
         by_wallet[v.wallet_code] = by_wallet.get(v.wallet_code, 0) + signed
@@ -173,7 +174,30 @@ class Daybook:
         outcomes = self.outbox.outcomes([str(e.event.get("idempotency_key")) for e in rows])
         terminal_id = self.connection.terminal_id
         views = [self._local_view(e, outcomes, terminal_id) for e in rows]
-        return [v for v in views if business_day(v.occurred_at) == day]
+        views = [v for v in views if business_day(v.occurred_at) == day]
+        return [
+            replace(v, charged_elsewhere=True)
+            if v.kind == "cancellation" and v.cancels and not self._made_here(str(v.cancels))
+            else v
+            for v in views
+        ]
+
+    def _made_here(self, transaction_id: str) -> bool:
+        """Whether this terminal made `transaction_id` (online: in its journal; offline: in a
+        kept sync outcome): the statement charges a cancellation to the cancelled one's row."""
+        with self.store.reading() as conn:
+            found = (
+                conn.execute(
+                    "SELECT 1 FROM journal WHERE type IN ('payment', 'redemption') "
+                    "AND instr(event, ?) > 0 LIMIT 1",
+                    (f'"{transaction_id}"',),
+                ).fetchone()
+                or conn.execute(
+                    "SELECT 1 FROM sync_outcomes WHERE instr(body, ?) > 0 LIMIT 1",
+                    (f'"{transaction_id}"',),
+                ).fetchone()
+            )
+        return found is not None
 
     @staticmethod
     def _local_view(

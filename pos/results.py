@@ -183,6 +183,9 @@ class TransactionView:
     sync_state: str = "central"  # central | queued | rejected
     holder_name: str | None = None  # only from this terminal's journal (to reprint)
     idempotency_key: str | None = None
+    # A cancellation made here of a transaction made elsewhere (an extranet payment): the
+    # service's statement charges it to that transaction's row, not to this till's.
+    charged_elsewhere: bool = False
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,9 @@ AUTO_PRINT: Setting[bool] = Setting(
     "printer/auto", False, "Imprimer le reçu automatiquement", bool, home=WINDOWS
 )
 RECEIPTS_DIR: Setting[str] = Setting("printer/pdf_dir", "", "Dossier des reçus PDF", home=WINDOWS)
+EXPORTS_DIR: Setting[str] = Setting(
+    "manager/exports_dir", "", "Dossier des exports (dernier choisi)", home=WINDOWS
+)
 CAMERA: Setting[str] = Setting("camera/source", "", "Caméra", home=WINDOWS)
 SOUNDS: Setting[bool] = Setting("sounds", True, "Sons", bool, home=WINDOWS)
 
@@ -119,6 +122,7 @@ WINDOW_SETTINGS: tuple[Setting[Any], ...] = (
     PRINTER_TARGET,
     AUTO_PRINT,
     RECEIPTS_DIR,
+    EXPORTS_DIR,
     CAMERA,
     SOUNDS,
 )

@@ -143,6 +143,7 @@ SETTINGS = (
     QT_TRANSLATE_NOOP("Settings", "Adresse de l'imprimante (hôte:port, VID:PID ou port série)"),
     QT_TRANSLATE_NOOP("Settings", "Imprimer le reçu automatiquement"),
     QT_TRANSLATE_NOOP("Settings", "Dossier des reçus PDF"),
+    QT_TRANSLATE_NOOP("Settings", "Dossier des exports (dernier choisi)"),
     QT_TRANSLATE_NOOP("Settings", "Caméra"),
     QT_TRANSLATE_NOOP("Settings", "Sons"),
 )

@@ -7,17 +7,64 @@ on the background lane.
 from __future__ import annotations
 
 import csv
+import html
 import io
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication
 
+from pos.domain import PARIS
 from pos.ui import texts
 
 if TYPE_CHECKING:
-    from pos.results import DayReport
+    from pos.domain import Partner
+    from pos.results import DayReport, TransactionView
+
+# One line per transaction, the receipt's fields (PRODUCT.md), for French spreadsheet software.
+CSV_COLUMNS = (
+    "date", "heure", "n_transaction", "type", "statut", "carte", "titulaire", "porte_monnaie",
+    "montant_euros", "solde_apres_euros", "terminal", "hors_ligne", "reference",
+    "annule_transaction", "partenaire", "code_postal", "ville",
+)  # fmt: skip
+_STATUS_WORDS = {"completed": "effectuée", "cancelled": "annulée", "rejected": "refusée à l'envoi"}
+
+
+def _euros(cents: int | None) -> str:
+    return "" if cents is None else f"{cents / 100:.2f}".replace(".", ",")
+
+
+def _till(t: TransactionView, labels: dict[str, str]) -> str:
+    if t.channel == "extranet" or (t.charged_elsewhere and not t.terminal_id):
+        return QCoreApplication.translate("Texts", "Extranet bénéficiaire")
+    terminal_id = t.terminal_id or ""
+    return labels.get(terminal_id) or terminal_id[:8] or "—"
+
+
+def transactions_csv(
+    views: list[TransactionView], partner: Partner | None, labels: dict[str, str]
+) -> str:
+    """The day's transactions as CSV, one line each, oldest first (`;`, decimal comma; the
+    caller writes it as UTF-8 with a BOM so that a French spreadsheet reads the accents)."""
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    w.writerow(CSV_COLUMNS)
+    for t in sorted(views, key=lambda v: v.occurred_at):
+        local = t.occurred_at.astimezone(PARIS)
+        sign = -1 if t.kind == "cancellation" else 1
+        w.writerow(
+            [
+                local.strftime("%d/%m/%Y"), local.strftime("%H:%M:%S"),
+                t.transaction_number or "", texts.kind(t.kind),
+                _STATUS_WORDS.get(t.status, t.status), t.card_number, t.holder_name or "",
+                t.wallet_code, _euros(sign * t.amount_cents), _euros(t.balance_after_cents),
+                _till(t, labels), "oui" if t.offline else "non", t.reference or "",
+                t.cancels or "", partner.name if partner else "",
+                partner.postal_code if partner else "", partner.city if partner else "",
+            ]
+        )  # fmt: skip
+    return out.getvalue()
 
 
 def day_tables(report: DayReport) -> dict[str, list[tuple[str, int, int]]]:
@@ -27,7 +74,7 @@ def day_tables(report: DayReport) -> dict[str, list[tuple[str, int, int]]]:
     labels = report.terminal_labels
     for t in report.transactions:
         sign = -1 if t.kind == "cancellation" else 1
-        if t.channel == "extranet":
+        if t.channel == "extranet" or t.charged_elsewhere:  # as the statement charges it
             terminal = extranet
         else:
             terminal_id = t.terminal_id or ""
@@ -46,48 +93,97 @@ def day_tables(report: DayReport) -> dict[str, list[tuple[str, int, int]]]:
     }
 
 
-def report_csv(report: DayReport) -> str:
-    """The day's totals as CSV (semicolon-separated, French spreadsheet habit)."""
-    out = io.StringIO()
-    w = csv.writer(out, delimiter=";")
-    w.writerow(["section", "cle", "nombre", "montant_euros"])
-    for section, rows in day_tables(report).items():
-        for key, count, cents in rows:
-            w.writerow([section, key, count, f"{cents / 100:.2f}".replace(".", ",")])
-    net = report.net_amount_cents
-    w.writerow(["total", "net", report.count, f"{net / 100:.2f}".replace(".", ",")])
-    return out.getvalue()
+def statement_tables(statement: dict[str, Any]) -> dict[str, list[tuple[str, int, int]]]:
+    """(key, count, signed amount) by wallet, kind and terminal, from the central statement: the
+    whole shop, the extranet included (a kind stays a code; a terminal is its label)."""
+    extranet = QCoreApplication.translate("Texts", "Extranet bénéficiaire")
+
+    def rows(section: str, key: str) -> list[tuple[str, int, int]]:
+        out = []
+        for line in statement.get(section) or []:
+            name = line.get(key)
+            if section == "by_terminal":
+                name = extranet if name is None else str(line.get("label") or str(name)[:8])
+            out.append((str(name), int(line.get("count") or 0), int(line.get("amount_cents") or 0)))
+        return out
+
+    return {
+        "by_wallet": rows("by_wallet", "wallet_code"),
+        "by_kind": rows("by_kind", "kind"),
+        "by_terminal": rows("by_terminal", "terminal_id"),
+    }
 
 
-def report_html(report: DayReport, day: date, partner_name: str) -> str:
-    parts = [
-        f"<h2>{partner_name}</h2><h3>"
-        + QCoreApplication.translate("ManagerPanel", "Recettes du {day}").format(
-            day=day.strftime("%d/%m/%Y")
+def report_html(
+    report: DayReport, day: date, partner_name: str, statement: dict[str, Any] | None = None
+) -> str:
+    """The day's report for printing: the end-of-day (Z) report once the day is closed, else a
+    provisional one; the shop's figures from the central statement when it was read (every
+    terminal and the extranet), else this terminal's journal."""
+    title = (
+        QCoreApplication.translate("ManagerPanel", "Rapport de fin de journée (Z) du {day}")
+        if report.closed
+        else QCoreApplication.translate(
+            "ManagerPanel", "Rapport provisoire du {day} (journée ouverte)"
         )
-        + "</h3>"
-    ]
-    for section, title in (
-        ("by_wallet", QCoreApplication.translate("ManagerPanel", "Par porte-monnaie")),
-        ("by_kind", QCoreApplication.translate("ManagerPanel", "Par type")),
-        ("by_terminal", QCoreApplication.translate("ManagerPanel", "Par terminal")),
+    )
+    parts = [f"<h2>{html.escape(partner_name)}</h2><h3>{title.format(day=f'{day:%d/%m/%Y}')}</h3>"]
+    tables = statement_tables(statement) if statement else day_tables(report)
+    source = (
+        QCoreApplication.translate(
+            "ManagerPanel", "Source : relevé du service central (toute la boutique)."
+        )
+        if statement
+        else QCoreApplication.translate(
+            "ManagerPanel", "Source : journal de ce terminal (service central injoignable)."
+        )
+    )
+    parts.append(f"<p>{source}</p>")
+    head = "".join(
+        f"<th align='{align}'>{text}</th>"
+        for text, align in (
+            ("{}", "left"),
+            (QCoreApplication.translate("ManagerPanel", "Nombre"), "right"),
+            (QCoreApplication.translate("ManagerPanel", "Montant"), "right"),
+        )
+    )
+    for section, title_text, column in (
+        (
+            "by_wallet",
+            QCoreApplication.translate("ManagerPanel", "Par porte-monnaie"),
+            QCoreApplication.translate("ManagerPanel", "Porte-monnaie"),
+        ),
+        (
+            "by_kind",
+            QCoreApplication.translate("ManagerPanel", "Par type"),
+            QCoreApplication.translate("ManagerPanel", "Type"),
+        ),
+        (
+            "by_terminal",
+            QCoreApplication.translate("ManagerPanel", "Par terminal"),
+            QCoreApplication.translate("ManagerPanel", "Terminal"),
+        ),
     ):
         cells = []
-        for key, count, cents in day_tables(report)[section]:
+        for key, count, cents in tables[section]:
             shown = texts.kind(key) if section == "by_kind" else key
             cells.append(
-                f"<tr><td>{shown}</td><td align='right'>{count}</td>"
+                f"<tr><td>{html.escape(shown)}</td><td align='right'>{count}</td>"
                 f"<td align='right'>{texts.money(cents)}</td></tr>"
             )
-        rows = "".join(cells)
         parts.append(
-            f"<h4>{title}</h4><table width='100%' border='1' cellspacing='0'>{rows}</table>"
+            f"<h4>{title_text}</h4><table width='100%' border='1' cellspacing='0' cellpadding='3'>"
+            f"<tr>{head.format(column)}</tr>{''.join(cells)}</table>"
         )
+    net, count = report.net_amount_cents, report.count
+    if statement:
+        net = int(statement.get("net_amount_cents") or 0)
+        count = int(statement.get("transaction_count") or 0)
     parts.append(
         "<p><b>"
         + QCoreApplication.translate(
             "ManagerPanel", "Net : {amount} ({count} transactions)"
-        ).format(amount=texts.money(report.net_amount_cents), count=report.count)
+        ).format(amount=texts.money(net), count=count)
         + "</b></p>"
     )
     return "".join(parts)

@@ -7,12 +7,13 @@ and the central service's statement are highlighted in red.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -28,11 +29,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos import settings as config
 from pos.daybook import closable_from
 from pos.domain import utc_now
-from pos.results import DayClosing, DayReport, FollowUp, Reconciliation
+from pos.results import (
+    DayClosing,
+    DayReport,
+    FollowUp,
+    Reconciliation,
+    TerminalStatus,
+    TransactionView,
+)
 from pos.ui import texts
-from pos.ui.day_report import day_tables, report_csv, report_html, write_pdf
+from pos.ui.day_report import (
+    day_tables,
+    report_html,
+    statement_tables,
+    transactions_csv,
+    write_pdf,
+)
 from pos.ui.manager_pin import with_manager_pin
 from pos.ui.services import Services
 from pos.ui.tasks import Operation
@@ -68,6 +83,16 @@ def _fill(table: QTableWidget, rows: list[list[str]], highlight: list[bool] | No
             table.setItem(r, c, item)
 
 
+def _button(text: str, keys: str, slot: Any) -> QPushButton:
+    """A push button with its keyboard shortcut (active while its tab is shown), said in its text
+    and its tooltip."""
+    button = QPushButton(text)
+    button.setShortcut(QKeySequence(keys))
+    button.setToolTip(QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText))
+    button.clicked.connect(slot)
+    return button
+
+
 class ManagerPanel(QWidget):
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,15 +102,19 @@ class ManagerPanel(QWidget):
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("dd/MM/yyyy")
         self.day.dateChanged.connect(lambda _d: self.reload())
-        refresh = QPushButton(self.tr("Actualiser"))
-        refresh.clicked.connect(self.reload)
-        self.close_button = QPushButton(self.tr("Clôturer la journée (Z)…"))
+        self.statement: dict[str, Any] | None = None
+        self._was_online: bool | None = None
+        refresh = _button(self.tr("Actualiser (F5)"), "F5", self.reload)
+        self.close_button = _button(
+            self.tr("Clôturer la journée (Z)… (Ctrl+K)"), "Ctrl+K", self.close_day
+        )
         self.close_button.setObjectName("danger")
-        self.close_button.clicked.connect(self.close_day)
-        self.csv_button = QPushButton(self.tr("Exporter CSV"))
-        self.csv_button.clicked.connect(lambda: self.export("csv"))
-        self.pdf_button = QPushButton(self.tr("Exporter PDF"))
-        self.pdf_button.clicked.connect(lambda: self.export("pdf"))
+        self.csv_button = _button(
+            self.tr("Exporter CSV… (Ctrl+E)"), "Ctrl+E", lambda: self.export("csv")
+        )
+        self.pdf_button = _button(
+            self.tr("Rapport PDF (Z)… (Ctrl+P)"), "Ctrl+P", lambda: self.export("pdf")
+        )
         bar = QHBoxLayout()
         bar.addWidget(QLabel(self.tr("Jour")))
         bar.addWidget(self.day)
@@ -175,8 +204,9 @@ class ManagerPanel(QWidget):
 
     def _show_report(self, report: DayReport) -> None:
         self.report = report
+        self.statement = None
         self.summary.setText(
-            self.tr("Net du jour : {amount} — {count} transaction(s)").format(
+            self.tr("Ce terminal : {amount} — {count} transaction(s)").format(
                 amount=texts.money(report.net_amount_cents), count=report.count
             )
         )
@@ -199,25 +229,38 @@ class ManagerPanel(QWidget):
         self.by_terminal_box.setTitle(self.tr("Par terminal"))
         _fill(self.by_terminal, rows("by_terminal"))
 
-    def _show_shop_terminals(self, statement: dict[str, Any] | None) -> None:
-        """Every terminal of the shop and the extranet, from the central statement; without
-        it, the table keeps this till's own line from its journal."""
+    def _show_shop(self, statement: dict[str, Any] | None, mine: int) -> None:
+        """The whole shop from the central statement: by wallet, by kind, every terminal and the
+        extranet, and "Net du jour" as the shop's day; without it, this till's own figures stay."""
+        self.statement = statement
         if not statement:
             return
+        tables = statement_tables(statement)
+        _fill(self.by_wallet, [[k, str(n), texts.money(c)] for k, n, c in tables["by_wallet"]])
+        _fill(
+            self.by_kind, [[texts.kind(k), str(n), texts.money(c)] for k, n, c in tables["by_kind"]]
+        )
         self.by_terminal_box.setTitle(self.tr("Par terminal (relevé du service central)"))
-        rows = []
-        for line in statement.get("by_terminal") or []:
-            if line.get("terminal_id") is None:
-                label = QCoreApplication.translate("Texts", "Extranet bénéficiaire")
-            else:
-                label = str(line.get("label") or str(line.get("terminal_id"))[:8])
-            rows.append(
-                [label, str(line.get("count", 0)), texts.money(int(line.get("amount_cents", 0)))]
+        _fill(self.by_terminal, [[k, str(n), texts.money(c)] for k, n, c in tables["by_terminal"]])
+        self.summary.setText(
+            self.tr(
+                "Net du jour : {amount} — {count} transaction(s) — dont ce terminal : {mine}"
+            ).format(
+                amount=texts.money(int(statement.get("net_amount_cents") or 0)),
+                count=int(statement.get("transaction_count") or 0),
+                mine=texts.money(mine),
             )
-        _fill(self.by_terminal, rows)
+        )
+
+    def on_status(self, status: TerminalStatus) -> None:
+        """The figures refresh by themselves when the service comes back (shown tab only)."""
+        came_back = status.online and self._was_online is False
+        self._was_online = status.online
+        if came_back and self.isVisible():
+            self.reload()
 
     def _show_reconciliation(self, rec: Reconciliation) -> None:
-        self._show_shop_terminals(rec.statement)
+        self._show_shop(rec.statement, rec.local_amount_cents)
 
         def show(v: int | None, money: bool) -> str:
             if v is None:
@@ -284,34 +327,50 @@ class ManagerPanel(QWidget):
         self.reload()
 
     def export(self, kind: str) -> None:
+        """CSV (one line per transaction) or the PDF report, saved where the manager says
+        ("Enregistrer sous", the folder remembered), never silently into the data folder."""
         if self.report is None:
             self.note.setText(self.tr("Rien à exporter : actualisez d'abord."))
             return
-        day, report = self.selected_day(), self.report
-        partner = self.s.partner.name if self.s.partner else ""
-        folder = self.s.settings.data_dir / "exports"
-        path = folder / f"recettes-{day.isoformat()}.{kind}"
+        day, report, statement = self.selected_day(), self.report, self.statement
+        folder = self.s.settings.get(config.EXPORTS_DIR) or str(Path.home())
+        suggested = Path(folder) / f"recettes-{day.isoformat()}.{kind}"
+        filters = self.tr("CSV (*.csv)") if kind == "csv" else self.tr("PDF (*.pdf)")
+        path = self.s.prompts.ask_save_path(self, self.tr("Enregistrer sous"), suggested, filters)
+        if path is None:
+            return
+        if path.suffix.lower() != f".{kind}":
+            path = path.with_name(path.name + f".{kind}")
+        self.s.settings.set(config.EXPORTS_DIR, str(path.parent))
+        partner, terminal = self.s.partner, self.s.terminal
         if kind == "csv":
-            content = report_csv(report)
+            holders = {v.transaction_id: v.holder_name for v in report.transactions}
 
             def job() -> Path:
-                folder.mkdir(parents=True, exist_ok=True)
+                views = [_with_holder(v, holders) for v in terminal.transactions(day=day)]
+                content = transactions_csv(views, partner, report.terminal_labels)
                 part = path.with_name(path.name + ".part")
                 part.write_text(content, encoding="utf-8-sig")
                 part.replace(path)
                 return path
         else:
-            html_text = report_html(report, day, partner)
+            html_text = report_html(report, day, partner.name if partner else "", statement)
 
             def job() -> Path:
                 return write_pdf(html_text, path)
 
+        self.last_export = path
         self.s.runner.run_task(
             job,
             on_done=lambda p: self.note.setText(self.tr("Exporté : {path}").format(path=p)),
             on_error=lambda e: self.note.setText(
                 self.tr("Export impossible : {why}").format(why=texts.error(e))
             ),
-            lane="background",
+            lane="engine" if kind == "csv" else "background",
         )
-        self.last_export = path
+
+
+def _with_holder(view: TransactionView, holders: dict[str | None, str | None]) -> TransactionView:
+    """The holder's name from this terminal's journal (the service's list does not carry it)."""
+    name = view.holder_name or holders.get(view.transaction_id)
+    return replace(view, holder_name=name) if name and view.transaction_id else view

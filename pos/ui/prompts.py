@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 
 class Prompts:
@@ -53,6 +54,13 @@ class Prompts:
             return dialog.textValue()
         return None
 
+    def ask_save_path(
+        self, parent: QWidget | None, title: str, suggested: Path, filter_text: str
+    ) -> Path | None:
+        """ "Enregistrer sous": the file chosen, None when cancelled."""
+        name, _ = QFileDialog.getSaveFileName(parent, title, str(suggested), filter_text)
+        return Path(name) if name else None
+
 
 Answer = str | bool | None  # a text (or None: cancelled) for ask_text, yes/no for confirm
 
@@ -85,3 +93,13 @@ class ScriptedPrompts(Prompts):
     ) -> str | None:
         answer = self._next("ask_text", title, label, None)
         return None if answer is None else str(answer)
+
+    def ask_save_path(
+        self, parent: QWidget | None, title: str, suggested: Path, filter_text: str
+    ) -> Path | None:
+        """The next answer as a path: a folder keeps the suggested name; None cancels."""
+        answer = self._next("save_as", title, str(suggested), None)
+        if answer is None or answer is False:
+            return None
+        chosen = Path(str(answer))
+        return chosen / suggested.name if chosen.is_dir() else chosen

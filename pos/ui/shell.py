@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
 
         self.transactions = TransactionsPanel(self.s)
         self.manager = ManagerPanel(self.s)
+        self.status_applied.connect(self.manager.on_status)
         self.tabs.addTab(self.transactions, self.tr("Transactions (F2)"))
         self.tabs.addTab(self.manager, self.tr("Gestion (F3)"))
         self.counter.operation_done.connect(self.transactions.mark_stale)

@@ -376,6 +376,58 @@
         <source>Export impossible : {why}</source>
         <translation>Export impossible: {why}</translation>
     </message>
+    <message>
+        <source>Actualiser (F5)</source>
+        <translation>Refresh (F5)</translation>
+    </message>
+    <message>
+        <source>Clôturer la journée (Z)… (Ctrl+K)</source>
+        <translation>Close the day (Z)… (Ctrl+K)</translation>
+    </message>
+    <message>
+        <source>Exporter CSV… (Ctrl+E)</source>
+        <translation>Export CSV… (Ctrl+E)</translation>
+    </message>
+    <message>
+        <source>Rapport PDF (Z)… (Ctrl+P)</source>
+        <translation>PDF report (Z)… (Ctrl+P)</translation>
+    </message>
+    <message>
+        <source>Rapport de fin de journée (Z) du {day}</source>
+        <translation>End-of-day (Z) report of {day}</translation>
+    </message>
+    <message>
+        <source>Rapport provisoire du {day} (journée ouverte)</source>
+        <translation>Provisional report of {day} (day open)</translation>
+    </message>
+    <message>
+        <source>Source : relevé du service central (toute la boutique).</source>
+        <translation>Source: the central service statement (the whole shop).</translation>
+    </message>
+    <message>
+        <source>Source : journal de ce terminal (service central injoignable).</source>
+        <translation>Source: this terminal&apos;s journal (central service unreachable).</translation>
+    </message>
+    <message>
+        <source>Ce terminal : {amount} — {count} transaction(s)</source>
+        <translation>This terminal: {amount} — {count} transaction(s)</translation>
+    </message>
+    <message>
+        <source>Net du jour : {amount} — {count} transaction(s) — dont ce terminal : {mine}</source>
+        <translation>Day net: {amount} — {count} transaction(s) — of which this terminal: {mine}</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>PDF (*.pdf)</source>
+        <translation>PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Enregistrer sous</source>
+        <translation>Save as</translation>
+    </message>
 </context>
 <context>
     <name>ManagerPin</name>
@@ -627,6 +679,10 @@
     <message>
         <source>Sons</source>
         <translation>Sounds</translation>
+    </message>
+    <message>
+        <source>Dossier des exports (dernier choisi)</source>
+        <translation>Exports folder (last chosen)</translation>
     </message>
 </context>
 <context>
