@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QKeySequence
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -48,6 +47,7 @@ from pos.ui.day_report import (
     transactions_csv,
     write_pdf,
 )
+from pos.ui.keys import shortcut_button
 from pos.ui.manager_pin import with_manager_pin
 from pos.ui.services import Services
 from pos.ui.tasks import Operation
@@ -83,16 +83,6 @@ def _fill(table: QTableWidget, rows: list[list[str]], highlight: list[bool] | No
             table.setItem(r, c, item)
 
 
-def _button(text: str, keys: str, slot: Any) -> QPushButton:
-    """A push button with its keyboard shortcut (active while its tab is shown), said in its text
-    and its tooltip."""
-    button = QPushButton(text)
-    button.setShortcut(QKeySequence(keys))
-    button.setToolTip(QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText))
-    button.clicked.connect(slot)
-    return button
-
-
 class ManagerPanel(QWidget):
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,15 +94,15 @@ class ManagerPanel(QWidget):
         self.day.dateChanged.connect(lambda _d: self.reload())
         self.statement: dict[str, Any] | None = None
         self._was_online: bool | None = None
-        refresh = _button(self.tr("Actualiser (F5)"), "F5", self.reload)
-        self.close_button = _button(
+        refresh = shortcut_button(self.tr("Actualiser (F5)"), "F5", self.reload)
+        self.close_button = shortcut_button(
             self.tr("Clôturer la journée (Z)… (Ctrl+K)"), "Ctrl+K", self.close_day
         )
         self.close_button.setObjectName("danger")
-        self.csv_button = _button(
+        self.csv_button = shortcut_button(
             self.tr("Exporter CSV… (Ctrl+E)"), "Ctrl+E", lambda: self.export("csv")
         )
-        self.pdf_button = _button(
+        self.pdf_button = shortcut_button(
             self.tr("Rapport PDF (Z)… (Ctrl+P)"), "Ctrl+P", lambda: self.export("pdf")
         )
         bar = QHBoxLayout()

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from pos.results import TerminalStatus
 from pos.settings import CAMERA, LANGUAGE
 from pos.ui.counter import CounterScreen
+from pos.ui.keys import shortcut_button
 from pos.ui.services import Services
 from pos.ui.status_bar import Progress, StatusBar
 
@@ -54,8 +54,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.counter, self.tr("Comptoir (F1)"))
         self._panels: dict[str, QWidget] = {}
         self._add_lazy_panels()
-        self.settings_button = QPushButton(self.tr("Réglages"))
-        self.settings_button.clicked.connect(self.open_settings)
+        self.settings_button = shortcut_button(self.tr("Réglages"), "Ctrl+,", self.open_settings)
         self.tabs.setCornerWidget(self.settings_button, Qt.Corner.TopRightCorner)
         self.partner_label = QLabel(
             f"{partner.name} · {partner.postal_code} {partner.city}".strip(" ·") if partner else ""
@@ -98,6 +97,7 @@ class MainWindow(QMainWindow):
         self.transactions = TransactionsPanel(self.s)
         self.manager = ManagerPanel(self.s)
         self.status_applied.connect(self.manager.on_status)
+        self.status_applied.connect(self.transactions.on_status)
         self.tabs.addTab(self.transactions, self.tr("Transactions (F2)"))
         self.tabs.addTab(self.manager, self.tr("Gestion (F3)"))
         self.counter.operation_done.connect(self.transactions.mark_stale)

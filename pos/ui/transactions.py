@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -25,8 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain import Partner
-from pos.results import OperationResult, Receipt, TransactionView, Verdict
+from pos.results import OperationResult, Receipt, TerminalStatus, TransactionView, Verdict
 from pos.ui import texts
+from pos.ui.keys import shortcut_button
 from pos.ui.manager_pin import with_manager_pin
 from pos.ui.printing import ReceiptDesk
 from pos.ui.services import Services
@@ -57,8 +57,9 @@ class TransactionsPanel(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("N° de carte ou de ticket"))
         self.search.returnPressed.connect(self.reload)
-        refresh = QPushButton(self.tr("Actualiser"))
-        refresh.clicked.connect(self.reload)
+        refresh = shortcut_button(self.tr("Actualiser (F5)"), "F5", self.reload)
+        self.online = True  # the heartbeat's last verdict (`on_status`)
+        self.cancelled_ids: set[str] = set()
         self.day.dateChanged.connect(lambda _d: self.reload())
         self.kind.currentIndexChanged.connect(lambda _i: self.reload())
         filters = QHBoxLayout()
@@ -90,12 +91,14 @@ class TransactionsPanel(QWidget):
         self.note = QLabel()  # what the last action did, in words
         self.note.setWordWrap(True)
         self.count = QLabel()
-        self.cancel_button = QPushButton(self.tr("Annuler la transaction…"))
+        self.cancel_button = shortcut_button(
+            self.tr("Annuler la transaction… (Ctrl+Suppr)"), "Ctrl+Del", self.cancel_selected
+        )
         self.cancel_button.setObjectName("danger")
-        self.cancel_button.clicked.connect(self.cancel_selected)
         self.cancel_button.setEnabled(False)  # until a cancellable line is chosen
-        self.reprint_button = QPushButton(self.tr("Réimprimer le reçu"))
-        self.reprint_button.clicked.connect(self.reprint_selected)
+        self.reprint_button = shortcut_button(
+            self.tr("Réimprimer le reçu (Ctrl+R)"), "Ctrl+R", self.reprint_selected
+        )
         actions = QHBoxLayout()
         actions.addWidget(self.count)
         actions.addWidget(self.note, 1)
@@ -142,6 +145,7 @@ class TransactionsPanel(QWidget):
         chosen = self.selected()
         chosen_id = (chosen.transaction_id or chosen.idempotency_key) if chosen else None
         self.items = list(items)
+        self.cancelled_ids = {str(t.cancels) for t in self.items if t.cancels}
         self.table.clearSelection()
         self.table.setCurrentCell(-1, -1)
         self.table.setRowCount(len(self.items))
@@ -186,10 +190,19 @@ class TransactionsPanel(QWidget):
         row = self.table.currentRow()
         return self.items[row] if 0 <= row < len(self.items) else None
 
-    @staticmethod
-    def cancellable(t: TransactionView) -> bool:
-        """A completed payment, redemption or online payment known to the central service."""
-        return t.kind != "cancellation" and t.status != "cancelled" and bool(t.transaction_id)
+    def cancellable(self, t: TransactionView) -> bool:
+        """A completed payment, redemption or online payment known to the central service, that
+        no cancellation in the list names (this terminal's journal, offline, keeps the original
+        "completed")."""
+        return (
+            t.kind != "cancellation"
+            and t.status != "cancelled"
+            and bool(t.transaction_id)
+            and t.transaction_id not in self.cancelled_ids
+        )
+
+    def on_status(self, status: TerminalStatus) -> None:
+        self.online = status.online
 
     def _selection_changed(self) -> None:
         t = self.selected()
@@ -204,17 +217,23 @@ class TransactionsPanel(QWidget):
         if not self.cancellable(t):
             self.note.setText(texts.refusal("not_cancellable"))
             return
+        if not self.online:  # a refund needs the service: said before the PIN is asked
+            self.note.setText(texts.refusal("offline_cancel"))
+            return
+        reason = self.s.prompts.ask_text(
+            self,
+            self.tr("Annulation"),
+            self.tr("Motif de l'annulation de la transaction {number} ({amount}) :").format(
+                number=t.transaction_number, amount=texts.money(t.amount_cents)
+            ),
+        )
+        if reason is None:
+            return
+        if not reason.strip():  # said now, not after the PIN
+            self.note.setText(texts.refusal("cancel_reason_required"))
+            return
 
         def go() -> None:
-            reason = self.s.prompts.ask_text(
-                self,
-                self.tr("Annulation"),
-                self.tr("Motif de l'annulation de la transaction {number} ({amount}) :").format(
-                    number=t.transaction_number, amount=texts.money(t.amount_cents)
-                ),
-            )
-            if not reason or not reason.strip():
-                return
             terminal, transaction_id = self.s.terminal, str(t.transaction_id)
             Operation(
                 self.s.runner,

@@ -932,6 +932,18 @@
         <source>Transaction annulée : {amount} recrédités sur le porte-monnaie.</source>
         <translation>Transaction cancelled: {amount} credited back to the wallet.</translation>
     </message>
+    <message>
+        <source>Actualiser (F5)</source>
+        <translation>Refresh (F5)</translation>
+    </message>
+    <message>
+        <source>Annuler la transaction… (Ctrl+Suppr)</source>
+        <translation>Cancel the transaction… (Ctrl+Del)</translation>
+    </message>
+    <message>
+        <source>Réimprimer le reçu (Ctrl+R)</source>
+        <translation>Reprint the receipt (Ctrl+R)</translation>
+    </message>
 </context>
 <context>
     <name>VoucherPanel</name>

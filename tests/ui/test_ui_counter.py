@@ -161,12 +161,12 @@ def test_online_payment_cancelled_with_the_manager_pin(ui, qtbot):
     panel.table.selectRow(row)
     assert panel.cancel_button.isEnabled()
 
-    ui.prompts.push("0000")  # a wrong PIN first: nothing happens
+    ui.prompts.push("Erreur", "0000")  # the reason, then a wrong PIN: nothing happens
     panel.cancel_button.click()
     qtbot.waitUntil(lambda: any(a[0] == "warn" for a in ui.prompts.asked), timeout=WAIT_MS)
     assert ("warn", "Code gérant", "Code gérant incorrect.") in ui.prompts.asked
 
-    ui.prompts.push(DEMO_PIN, "Commande annulée par le client")
+    ui.prompts.push("Commande annulée par le client", DEMO_PIN)
     panel.cancel_button.click()
     qtbot.waitUntil(lambda: "annulée" in panel.note.text(), timeout=WAIT_MS)
     assert "35,00" in panel.note.text()
