@@ -31,6 +31,13 @@ CSV_COLUMNS = (
 _STATUS_WORDS = {"completed": "effectuée", "cancelled": "annulée", "rejected": "refusée à l'envoi"}
 
 
+def _text(value: str | None) -> str:
+    """A free text cell (a reference typed at a till or on the extranet, a name): one that a
+    spreadsheet would run as a formula (= + - @, tab, CR) is kept as text with a leading quote."""
+    value = value or ""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def _euros(cents: int | None) -> str:
     return "" if cents is None else f"{cents / 100:.2f}".replace(".", ",")
 
@@ -50,6 +57,7 @@ def transactions_csv(
     out = io.StringIO()
     w = csv.writer(out, delimiter=";", lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
+    shop = (partner.name, partner.postal_code, partner.city) if partner else ("", "", "")
     for t in sorted(views, key=lambda v: v.occurred_at):
         local = t.occurred_at.astimezone(PARIS)
         sign = -1 if t.kind == "cancellation" else 1
@@ -57,11 +65,11 @@ def transactions_csv(
             [
                 local.strftime("%d/%m/%Y"), local.strftime("%H:%M:%S"),
                 t.transaction_number or "", texts.kind(t.kind),
-                _STATUS_WORDS.get(t.status, t.status), t.card_number, t.holder_name or "",
-                t.wallet_code, _euros(sign * t.amount_cents), _euros(t.balance_after_cents),
-                _till(t, labels), "oui" if t.offline else "non", t.reference or "",
-                t.cancels or "", partner.name if partner else "",
-                partner.postal_code if partner else "", partner.city if partner else "",
+                _STATUS_WORDS.get(t.status, t.status), _text(t.card_number),
+                _text(t.holder_name), _text(t.wallet_code), _euros(sign * t.amount_cents),
+                _euros(t.balance_after_cents), _text(_till(t, labels)),
+                "oui" if t.offline else "non", _text(t.reference), _text(t.cancels),
+                *(_text(x) for x in shop),
             ]
         )  # fmt: skip
     return out.getvalue()

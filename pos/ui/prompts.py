@@ -6,17 +6,47 @@ a test passes `ScriptedPrompts` with the answers it wants (and reads what was as
 
 from __future__ import annotations
 
+import functools
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QWidget,
+)
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def _keeping_focus(ask: Callable[P, T]) -> Callable[P, T]:
+    """After the dialog, the keyboard is where it was (the scan field at the counter, the list
+    in Transactions): a person who types on never lands nowhere."""
+
+    @functools.wraps(ask)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        before = QApplication.focusWidget()
+        try:
+            return ask(*args, **kwargs)
+        finally:
+            if before is not None and before.isVisible():
+                before.setFocus()
+
+    return wrapper
 
 
 class Prompts:
-    """Modal questions shown to the user (the real thing)."""
+    """Modal questions shown to the user (the real thing); each gives the focus back."""
 
+    @_keeping_focus
     def confirm(self, parent: QWidget | None, title: str, text: str) -> bool:
         box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
         yes = box.addButton(
@@ -26,6 +56,7 @@ class Prompts:
         box.exec()
         return box.clickedButton() is yes
 
+    @_keeping_focus
     def inform(self, parent: QWidget | None, title: str, text: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=parent)
         box.addButton(
@@ -33,6 +64,7 @@ class Prompts:
         )
         box.exec()
 
+    @_keeping_focus
     def warn(self, parent: QWidget | None, title: str, text: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
         box.addButton(
@@ -40,6 +72,7 @@ class Prompts:
         )
         box.exec()
 
+    @_keeping_focus
     def ask_text(
         self, parent: QWidget | None, title: str, label: str, *, secret: bool = False
     ) -> str | None:
@@ -54,6 +87,7 @@ class Prompts:
             return dialog.textValue()
         return None
 
+    @_keeping_focus
     def ask_save_path(
         self, parent: QWidget | None, title: str, suggested: Path, filter_text: str
     ) -> Path | None:

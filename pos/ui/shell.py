@@ -129,6 +129,8 @@ class MainWindow(QMainWindow):
         def finished(result: int) -> None:
             self.settings_dialog = None
             dialog.deleteLater()
+            if self.tabs.currentWidget() is self.counter:  # the next scan or number goes there
+                self.counter.input.setFocus()
             if not result:
                 return
             self.counter.set_camera(self.s.settings.get(CAMERA))

@@ -5,14 +5,20 @@ transaction, a PDF with headers and the extranet row, "Enregistrer sous" with a 
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import UTC, datetime
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from ui_harness import open_counter
 
 from pos import settings as config
-from pos.ui.day_report import report_html
+from pos.results import TransactionView
+from pos.ui.day_report import CSV_COLUMNS, report_html, transactions_csv
 
 WAIT_MS = 15000
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "ui-manager"
@@ -97,3 +103,29 @@ def test_the_shop_day_with_an_extranet_cancellation(central, tmp_path, qtbot, qa
         assert sorted(exports.iterdir()) == before and "Exporté" not in m.note.text()
     finally:
         ui.close(qapp)
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(reference=_TEXT, holder=_TEXT, card=_TEXT, wallet=_TEXT, cents=st.integers(0, 10**9))
+def test_the_csv_keeps_one_line_per_transaction_whatever_the_texts(
+    qapp, reference, holder, card, wallet, cents
+):
+    # A reference typed on the extranet or at a till is untrusted: `;`, quotes, new lines or a
+    # leading "=" must neither split a line nor become a spreadsheet formula.
+    view = TransactionView(
+        transaction_id="t1", transaction_number="1234567", kind="counter_payment",
+        status="completed", card_number=card, wallet_code=wallet, amount_cents=cents,
+        balance_after_cents=0, occurred_at=datetime(2026, 11, 24, 9, tzinfo=UTC),
+        reference=reference, holder_name=holder,
+    )  # fmt: skip
+    text = transactions_csv([view, view], None, {})
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert len(rows) == 3 and all(len(r) == len(CSV_COLUMNS) for r in rows)
+    line = dict(zip(CSV_COLUMNS, rows[1], strict=True))
+    for column, given_text in (("reference", reference), ("titulaire", holder), ("carte", card)):
+        formula = given_text[:1] in ("=", "+", "-", "@", "\t", "\r")
+        assert line[column] == ("'" + given_text if formula else given_text)
+    assert line["montant_euros"] == f"{cents / 100:.2f}".replace(".", ",")
