@@ -94,16 +94,16 @@ class ManagerPanel(QWidget):
         self.day.dateChanged.connect(lambda _d: self.reload())
         self.statement: dict[str, Any] | None = None
         self._was_online: bool | None = None
-        refresh = shortcut_button(self.tr("Actualiser (F5)"), "F5", self.reload)
+        refresh = shortcut_button(self.tr("Actualiser F5"), "F5", self.reload)
         self.close_button = shortcut_button(
-            self.tr("Clôturer la journée (Z)… (Ctrl+K)"), "Ctrl+K", self.close_day
+            self.tr("Clôturer (Z)… Ctrl+K"), "Ctrl+K", self.close_day
         )
         self.close_button.setObjectName("danger")
         self.csv_button = shortcut_button(
-            self.tr("Exporter CSV… (Ctrl+E)"), "Ctrl+E", lambda: self.export("csv")
+            self.tr("Exporter CSV… Ctrl+E"), "Ctrl+E", lambda: self.export("csv")
         )
         self.pdf_button = shortcut_button(
-            self.tr("Rapport PDF (Z)… (Ctrl+P)"), "Ctrl+P", lambda: self.export("pdf")
+            self.tr("Rapport PDF… Ctrl+P"), "Ctrl+P", lambda: self.export("pdf")
         )
         bar = QHBoxLayout()
         bar.addWidget(QLabel(self.tr("Jour")))

@@ -57,7 +57,7 @@ class TransactionsPanel(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("N° de carte ou de ticket"))
         self.search.returnPressed.connect(self.reload)
-        refresh = shortcut_button(self.tr("Actualiser (F5)"), "F5", self.reload)
+        refresh = shortcut_button(self.tr("Actualiser F5"), "F5", self.reload)
         self.online = True  # the heartbeat's last verdict (`on_status`)
         self.cancelled_ids: set[str] = set()
         self.day.dateChanged.connect(lambda _d: self.reload())
@@ -92,12 +92,12 @@ class TransactionsPanel(QWidget):
         self.note.setWordWrap(True)
         self.count = QLabel()
         self.cancel_button = shortcut_button(
-            self.tr("Annuler la transaction… (Ctrl+Suppr)"), "Ctrl+Del", self.cancel_selected
+            self.tr("Annuler la transaction… Ctrl+Suppr"), "Ctrl+Del", self.cancel_selected
         )
         self.cancel_button.setObjectName("danger")
         self.cancel_button.setEnabled(False)  # until a cancellable line is chosen
         self.reprint_button = shortcut_button(
-            self.tr("Réimprimer le reçu (Ctrl+R)"), "Ctrl+R", self.reprint_selected
+            self.tr("Réimprimer le reçu Ctrl+R"), "Ctrl+R", self.reprint_selected
         )
         actions = QHBoxLayout()
         actions.addWidget(self.count)

@@ -377,20 +377,20 @@
         <translation>Export impossible: {why}</translation>
     </message>
     <message>
-        <source>Actualiser (F5)</source>
-        <translation>Refresh (F5)</translation>
+        <source>Actualiser F5</source>
+        <translation>Refresh F5</translation>
     </message>
     <message>
-        <source>Clôturer la journée (Z)… (Ctrl+K)</source>
-        <translation>Close the day (Z)… (Ctrl+K)</translation>
+        <source>Clôturer (Z)… Ctrl+K</source>
+        <translation>Close (Z)… Ctrl+K</translation>
     </message>
     <message>
-        <source>Exporter CSV… (Ctrl+E)</source>
-        <translation>Export CSV… (Ctrl+E)</translation>
+        <source>Exporter CSV… Ctrl+E</source>
+        <translation>Export CSV… Ctrl+E</translation>
     </message>
     <message>
-        <source>Rapport PDF (Z)… (Ctrl+P)</source>
-        <translation>PDF report (Z)… (Ctrl+P)</translation>
+        <source>Rapport PDF… Ctrl+P</source>
+        <translation>PDF report… Ctrl+P</translation>
     </message>
     <message>
         <source>Rapport de fin de journée (Z) du {day}</source>
@@ -933,16 +933,16 @@
         <translation>Transaction cancelled: {amount} credited back to the wallet.</translation>
     </message>
     <message>
-        <source>Actualiser (F5)</source>
-        <translation>Refresh (F5)</translation>
+        <source>Actualiser F5</source>
+        <translation>Refresh F5</translation>
     </message>
     <message>
-        <source>Annuler la transaction… (Ctrl+Suppr)</source>
-        <translation>Cancel the transaction… (Ctrl+Del)</translation>
+        <source>Annuler la transaction… Ctrl+Suppr</source>
+        <translation>Cancel the transaction… Ctrl+Del</translation>
     </message>
     <message>
-        <source>Réimprimer le reçu (Ctrl+R)</source>
-        <translation>Reprint the receipt (Ctrl+R)</translation>
+        <source>Réimprimer le reçu Ctrl+R</source>
+        <translation>Reprint the receipt Ctrl+R</translation>
     </message>
 </context>
 <context>

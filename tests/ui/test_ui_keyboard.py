@@ -4,10 +4,15 @@ refused before the PIN."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
 from ui_harness import open_counter
 
 WAIT_MS = 20000
+SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "ui-manager"
 
 
 def test_cancel_and_export_from_the_keyboard(central, tmp_path, qtbot, qapp):
@@ -56,5 +61,67 @@ def test_cancel_and_export_from_the_keyboard(central, tmp_path, qtbot, qapp):
             assert "hors ligne" in panel.note.text().lower() or "service" in panel.note.text()
         finally:
             central.start()
+    finally:
+        ui.close(qapp)
+
+
+def test_offline_a_cancelled_payment_is_not_offered_and_the_books_come_back(
+    central, tmp_path, qtbot, qapp
+):
+    ui = open_counter(qapp, tmp_path / "terminal", central.url)
+    try:
+        w, counter = ui.window, ui.counter
+        qtbot.addWidget(w)
+        qtbot.waitExposed(w)
+        # After Réglages, the keyboard is back on the scan field.
+        w.settings_button.setFocus()
+        w.open_settings()
+        w.settings_dialog.reject()
+        qtbot.waitUntil(lambda: w.focusWidget() is counter.input, timeout=WAIT_MS)
+
+        counter.input.setFocus()
+        QTest.keyClicks(counter.input, "23166622", delay=30)
+        QTest.keyClick(counter.input, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.CARD, timeout=WAIT_MS)
+        counter.pay_panel.group.buttons()[0].setChecked(True)
+        QTest.keyClicks(counter.pay_panel.amount, "3", delay=30)
+        QTest.keyClick(counter.pay_panel.amount, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.RESULT, timeout=WAIT_MS)
+        terminal = w.s.terminal
+        mine = [t for t in terminal.transactions() if t.kind == "counter_payment"]
+        assert (
+            terminal.cancel(transaction_id=str(mine[0].transaction_id), reason="x").refusal is None
+        )
+
+        w.tabs.setCurrentWidget(w.manager)
+        m = w.manager
+        qtbot.waitUntil(lambda: m.statement is not None, timeout=WAIT_MS)
+        central.stop()
+        try:
+            qtbot.waitUntil(lambda: not w.transactions.online, timeout=WAIT_MS)
+            m.reload()
+            qtbot.waitUntil(
+                lambda: m.reconciliation.rowCount() and m.reconciliation.item(0, 2).text() == "—",
+                timeout=WAIT_MS,
+            )  # no statement offline: this till's own figures
+            assert m.statement is None and "Ce terminal" in m.summary.text()
+
+            # Offline, the list is this terminal's journal: the payment still reads "completed",
+            # its cancellation names it, so "Annuler" is not offered.
+            panel = w.transactions
+            w.tabs.setCurrentWidget(panel)
+            qtbot.waitUntil(lambda: len(panel.items) == 2, timeout=WAIT_MS)
+            row = next(i for i, r in enumerate(panel.items) if r.kind == "counter_payment")
+            assert panel.items[row].status == "completed"
+            panel.table.selectRow(row)
+            assert not panel.cancel_button.isEnabled()
+            w.tabs.setCurrentWidget(m)
+        finally:
+            central.start()
+        # The figures come back by themselves once the heartbeat sees the service.
+        qtbot.waitUntil(lambda: m.statement is not None, timeout=WAIT_MS)
+        assert "aucun écart" in m.note.text()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        w.grab().save(str(SHOTS / "02-books-back-online.png"))
     finally:
         ui.close(qapp)

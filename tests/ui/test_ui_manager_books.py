@@ -65,6 +65,11 @@ def test_the_shop_day_with_an_extranet_cancellation(central, tmp_path, qtbot, qa
         kinds = {m.by_kind.item(r, 0).text() for r in range(m.by_kind.rowCount())}
         assert len(kinds) == 3  # counter payment, extranet payment, cancellation
         assert "aucun écart" in m.note.text()  # the till's journal agrees with its statement row
+        # The buttons with their shortcuts still fit a 1366-pixel screen.
+        assert m.minimumSizeHint().width() <= 1366 - 40, m.minimumSizeHint()
+        assert w.transactions.minimumSizeHint().width() <= 1366 - 40
+        w.resize(1366, 740)
+        qtbot.wait(50)
         SHOTS.mkdir(parents=True, exist_ok=True)
         w.grab().save(str(SHOTS / "01-shop-day.png"))
 
