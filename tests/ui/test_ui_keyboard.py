@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtTest import QTest
-from ui_harness import open_counter
+from ui_harness import open_counter, pay_at_counter
 
 WAIT_MS = 20000
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "ui-manager"
@@ -79,14 +77,7 @@ def test_offline_a_cancelled_payment_is_not_offered_and_the_books_come_back(
         w.settings_dialog.reject()
         qtbot.waitUntil(lambda: w.focusWidget() is counter.input, timeout=WAIT_MS)
 
-        counter.input.setFocus()
-        QTest.keyClicks(counter.input, "23166622", delay=30)
-        QTest.keyClick(counter.input, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.CARD, timeout=WAIT_MS)
-        counter.pay_panel.group.buttons()[0].setChecked(True)
-        QTest.keyClicks(counter.pay_panel.amount, "3", delay=30)
-        QTest.keyClick(counter.pay_panel.amount, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.RESULT, timeout=WAIT_MS)
+        pay_at_counter(qtbot, counter, "23166622", "3", WAIT_MS)
         terminal = w.s.terminal
         mine = [t for t in terminal.transactions() if t.kind == "counter_payment"]
         assert (

@@ -12,9 +12,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PySide6.QtCore import Qt
-from PySide6.QtTest import QTest
-from ui_harness import open_counter
+from ui_harness import open_counter, pay_at_counter
 
 from pos import settings as config
 from pos.results import TransactionView
@@ -34,14 +32,7 @@ def test_the_shop_day_with_an_extranet_cancellation(central, tmp_path, qtbot, qa
         w, counter = ui.window, ui.counter
         qtbot.addWidget(w)
         qtbot.waitExposed(w)
-        counter.input.setFocus()
-        QTest.keyClicks(counter.input, "23166622", delay=30)
-        QTest.keyClick(counter.input, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.CARD, timeout=WAIT_MS)
-        counter.pay_panel.group.buttons()[0].setChecked(True)
-        QTest.keyClicks(counter.pay_panel.amount, "10", delay=30)
-        QTest.keyClick(counter.pay_panel.amount, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.RESULT, timeout=WAIT_MS)
+        pay_at_counter(qtbot, counter, "23166622", "10", WAIT_MS)
 
         # The beneficiary's extranet payment of the demo (35,00 €), cancelled at this till.
         terminal = w.s.terminal

@@ -73,3 +73,18 @@ def card_qr(server_url: str, card_number: str, password: str) -> str:
     )
     qr.raise_for_status()
     return str(qr.json()["qr_token"])
+
+
+def pay_at_counter(qtbot: Any, counter: Any, card_number: str, amount: str, wait_ms: int) -> None:
+    """Type a card number, Enter, the first wallet, the amount, Enter: the result page shows."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    counter.input.setFocus()
+    QTest.keyClicks(counter.input, card_number, delay=30)
+    QTest.keyClick(counter.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.CARD, timeout=wait_ms)
+    counter.pay_panel.group.buttons()[0].setChecked(True)
+    QTest.keyClicks(counter.pay_panel.amount, amount, delay=30)
+    QTest.keyClick(counter.pay_panel.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.RESULT, timeout=wait_ms)
