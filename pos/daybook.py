@@ -302,9 +302,12 @@ class Daybook:
         count, by_wallet, by_kind, net = totals(views)
         follow_ups = [f for f in self.follow_ups() if business_day(f.occurred_at) == day]
         terminal_id, label = self.connection.terminal_id, settings.TERMINAL_LABEL.get(self.store)
+        with self.store.reading() as conn:
+            z = next(journal.entries(conn, day=day.isoformat(), types=("day_closing",)), None)
         return DayReport(
             day=day,
-            closed=self.is_closed(day),
+            closed=z is not None,
+            closing=closing_from_event(z.event) if z else None,
             transactions=views,
             count=count,
             by_wallet=by_wallet,

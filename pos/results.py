@@ -265,6 +265,7 @@ class DayReport:
     net_amount_cents: int
     follow_ups: list[FollowUp] = field(default_factory=list)
     terminal_labels: dict[str, str] = field(default_factory=dict)  # terminal_id -> its label
+    closing: DayClosing | None = None  # the Z recorded in the journal, once the day is closed
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pos.ui import texts
 
 if TYPE_CHECKING:
     from pos.domain import Partner
-    from pos.results import DayReport, TransactionView
+    from pos.results import DayClosing, DayReport, TransactionView
 
 # One line per transaction, the receipt's fields (PRODUCT.md), for French spreadsheet software.
 CSV_COLUMNS = (
@@ -194,7 +194,32 @@ def report_html(
         ).format(amount=texts.money(net), count=count)
         + "</b></p>"
     )
+    if report.closing is not None:
+        parts.append(_z_block(report.closing))
     return "".join(parts)
+
+
+def _z_block(z: DayClosing) -> str:
+    """The closing as the journal recorded it: what the Z certifies (NF525-like)."""
+    lines = (
+        (
+            QCoreApplication.translate("ManagerPanel", "Clôturée le"),
+            z.closed_at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M"),
+        ),
+        (QCoreApplication.translate("ManagerPanel", "Opérations de ce terminal"), str(z.count)),
+        (
+            QCoreApplication.translate("ManagerPanel", "Total du jour"),
+            texts.money(z.net_amount_cents),
+        ),
+        (
+            QCoreApplication.translate("ManagerPanel", "Grand total perpétuel"),
+            texts.money(z.grand_total_cents),
+        ),
+        (QCoreApplication.translate("ManagerPanel", "Dernière empreinte du journal"), z.last_hash),
+    )
+    rows = "".join(f"<tr><td>{k}</td><td>{html.escape(v)}</td></tr>" for k, v in lines)
+    title = QCoreApplication.translate("ManagerPanel", "Clôture (Z) enregistrée au journal")
+    return f"<h4>{title}</h4><table border='1' cellspacing='0' cellpadding='3'>{rows}</table>"
 
 
 def write_pdf(html_text: str, path: Path) -> Path:

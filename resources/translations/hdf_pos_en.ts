@@ -428,6 +428,30 @@
         <source>Enregistrer sous</source>
         <translation>Save as</translation>
     </message>
+    <message>
+        <source>Clôturée le</source>
+        <translation>Closed on</translation>
+    </message>
+    <message>
+        <source>Opérations de ce terminal</source>
+        <translation>Operations of this terminal</translation>
+    </message>
+    <message>
+        <source>Total du jour</source>
+        <translation>Day total</translation>
+    </message>
+    <message>
+        <source>Grand total perpétuel</source>
+        <translation>Perpetual grand total</translation>
+    </message>
+    <message>
+        <source>Dernière empreinte du journal</source>
+        <translation>Last journal hash</translation>
+    </message>
+    <message>
+        <source>Clôture (Z) enregistrée au journal</source>
+        <translation>Closing (Z) recorded in the journal</translation>
+    </message>
 </context>
 <context>
     <name>ManagerPin</name>

@@ -19,9 +19,14 @@ def test_cancel_and_export_from_the_keyboard(central, tmp_path, qtbot, qapp):
         w = ui.window
         qtbot.addWidget(w)
         qtbot.waitExposed(w)
+        pay_at_counter(qtbot, ui.counter, "23166621", "2", WAIT_MS)  # a line of this till's own
         w.tabs.setCurrentWidget(w.transactions)
         panel = w.transactions
-        qtbot.waitUntil(lambda: panel.isVisible() and bool(panel.items), timeout=WAIT_MS)
+
+        def listed(kind: str) -> bool:
+            return not panel.loading and any(r.kind == kind for r in panel.items)
+
+        qtbot.waitUntil(lambda: listed("online_payment"), timeout=WAIT_MS)
         row = next(i for i, r in enumerate(panel.items) if r.kind == "online_payment")
         panel.table.setFocus()
         panel.table.selectRow(row)
@@ -51,12 +56,18 @@ def test_cancel_and_export_from_the_keyboard(central, tmp_path, qtbot, qapp):
         central.stop()
         try:
             qtbot.waitUntil(lambda: not panel.online, timeout=WAIT_MS)
+            panel.reload()  # offline: this till's journal only
+            qtbot.waitUntil(
+                lambda: listed("counter_payment") and not listed("online_payment"), timeout=WAIT_MS
+            )
+            mine = next(i for i, r in enumerate(panel.items) if r.kind == "counter_payment")
             asked = len(ui.prompts.asked)
             panel.table.setFocus()
-            panel.table.selectRow(row)
+            panel.table.selectRow(mine)
+            assert panel.cancel_button.isEnabled()
             panel.cancel_button.click()  # what Ctrl+Del does (offscreen windows get no shortcuts)
-            assert len(ui.prompts.asked) == asked
-            assert "hors ligne" in panel.note.text().lower() or "service" in panel.note.text()
+            assert len(ui.prompts.asked) == asked  # neither the reason nor the PIN asked
+            assert "hors ligne" in panel.note.text().lower(), panel.note.text()
         finally:
             central.start()
     finally:

@@ -12,6 +12,7 @@ from support.clock import DST_SPRING_NIGHT, anchored, clock_at
 from ui_harness import DEMO_PIN, open_counter
 
 from pos.domain import PARIS
+from pos.ui.day_report import report_html
 
 WAIT_MS = 15000
 
@@ -63,6 +64,11 @@ def test_day_closed_and_exported(central, tmp_path, qtbot, qapp):
         with clock_at(datetime.combine(day + timedelta(days=1), time(9), tzinfo=PARIS)):
             m.close_button.click()
             qtbot.waitUntil(lambda: m.closed.text() == "Journée clôturée", timeout=WAIT_MS)
+            qtbot.waitUntil(lambda: m.report.closing is not None, timeout=WAIT_MS)
+        # The printable Z: what the journal's closing certifies.
+        page = report_html(m.report, day, "LES PAGES", m.statement)
+        assert "Rapport de fin de journée (Z)" in page and "Grand total perpétuel" in page
+        assert m.report.closing.last_hash in page
         assert not m.close_button.isEnabled()
         qtbot.wait(50)  # let the layout follow the new text, as on screen
         shot(w, "14-day-closed")
