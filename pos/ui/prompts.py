@@ -38,6 +38,7 @@ def _keeping_focus(ask: Callable[P, T]) -> Callable[P, T]:
             return ask(*args, **kwargs)
         finally:
             if before is not None and before.isVisible():
+                before.window().activateWindow()  # the box's window had it
                 before.setFocus()
 
     return wrapper

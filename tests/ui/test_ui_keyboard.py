@@ -127,3 +127,31 @@ def test_offline_a_cancelled_payment_is_not_offered_and_the_books_come_back(
         w.grab().save(str(SHOTS / "02-books-back-online.png"))
     finally:
         ui.close(qapp)
+
+
+def test_a_real_message_box_gives_the_focus_back_to_the_scan_field(central, tmp_path, qtbot, qapp):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from pos.ui.prompts import Prompts
+
+    ui = open_counter(qapp, tmp_path / "terminal", central.url)
+    try:
+        w, counter = ui.window, ui.counter
+        qtbot.addWidget(w)
+        qtbot.waitExposed(w)
+        counter.input.setFocus()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is counter.input, timeout=WAIT_MS)
+
+        def close_the_box() -> None:
+            box = QApplication.activeModalWidget()
+            if box is None:
+                QTimer.singleShot(50, close_the_box)
+                return
+            box.close()
+
+        QTimer.singleShot(50, close_the_box)
+        Prompts().inform(w, "Clôture", "La journée est en cours.")
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is counter.input, timeout=3000)
+    finally:
+        ui.close(qapp)
