@@ -43,6 +43,8 @@ class Launcher(QObject):
     def _enrolled(self, partner: Partner) -> None:
         self.s.partner = partner
         self.open_counter()
+        if self.wizard is not None:  # its work is done: it must not stay behind the counter
+            self.wizard.close()
 
     def open_counter(self) -> MainWindow:
         from pos.ui.shell import MainWindow
