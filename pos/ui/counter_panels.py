@@ -65,6 +65,8 @@ class PayPanel(QWidget):
         self.pay = QPushButton(self.tr("Payer (Entrée)"))
         self.pay.setObjectName("primary")
         self.pay.clicked.connect(self.confirm)
+        # Two lines (a button's text never wraps): a narrow pay panel on 1366×768 keeps the
+        # whole sentence without widening the window.
         self.split = QPushButton()
         self.split.setObjectName("primary")
         self.split.clicked.connect(self.take_offer)
@@ -157,7 +159,7 @@ class PayPanel(QWidget):
             return
         self.offer = (wallet, available, asked - available)
         self.split.setText(
-            self.tr("Débiter {available} — reste à payer en caisse : {rest} (Entrée)").format(
+            self.tr("Débiter {available} —\nreste à payer en caisse : {rest} (Entrée)").format(
                 available=texts.money(available), rest=texts.money(asked - available)
             )
         )
@@ -252,7 +254,6 @@ class ResultPanel(QFrame):
         self.setObjectName("result")
         self.title = QLabel()
         self.title.setObjectName("resultTitle")
-        self.title.setWordWrap(True)
         self.photo = QLabel()
         self.photo.setObjectName("resultPhoto")
         self.photo.setFixedSize(*RESULT_PHOTO)
@@ -264,7 +265,6 @@ class ResultPanel(QFrame):
         self.holder.setWordWrap(True)
         self.rest = QLabel()
         self.rest.setObjectName("resultRest")
-        self.rest.setWordWrap(True)
         self.customer = QLabel()
         self.customer.setObjectName("resultCustomer")
         self.customer.setWordWrap(True)
@@ -279,8 +279,8 @@ class ResultPanel(QFrame):
         self.receipt_note = QLabel()
         self.receipt_note.setWordWrap(True)
         who = QVBoxLayout()
+        who.addWidget(self.title)
         who.addWidget(self.amount)
-        who.addWidget(self.holder)
         who.addWidget(self.rest)
         who.addStretch(1)
         glance = QHBoxLayout()
@@ -289,8 +289,10 @@ class ResultPanel(QFrame):
         glance.addLayout(who, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 24, 28, 24)
-        layout.addWidget(self.title)
         layout.addLayout(glance)
+        # Short lines beside the photo (no wrapping there: Qt did not give a wrapped label
+        # nested beside it the height of its lines); a long name wraps on a row of its own.
+        layout.addWidget(self.holder)
         layout.addWidget(self.customer)
         layout.addWidget(self.detail)
         layout.addStretch(1)

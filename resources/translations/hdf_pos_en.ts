@@ -427,8 +427,10 @@
         <translation>Available balance: {available} (amount asked: {asked}).</translation>
     </message>
     <message>
-        <source>Débiter {available} — reste à payer en caisse : {rest} (Entrée)</source>
-        <translation>Debit {available} — left to pay at the till: {rest} (Enter)</translation>
+        <source>Débiter {available} —
+reste à payer en caisse : {rest} (Entrée)</source>
+        <translation>Debit {available} —
+left to pay at the till: {rest} (Enter)</translation>
     </message>
     <message>
         <source>Montant, ex. 12,50</source>

@@ -73,7 +73,7 @@ def test_over_the_known_balance_the_card_stays_and_the_split_is_one_key_away(ui,
     assert "Solde disponible : 45,00\u00a0€" in pay.error.text()
     assert pay.split.isVisible() and not pay.pay.isVisible()
     assert pay.split.text() == (
-        "Débiter 45,00\u00a0€ — reste à payer en caisse : 35,00\u00a0€ (Entrée)"
+        "Débiter 45,00\u00a0€ —\nreste à payer en caisse : 35,00\u00a0€ (Entrée)"
     )
     assert len(payments(ui)) == 1  # checked before sending: nothing sent
     shot(ui.window, "split-offered")
@@ -128,7 +128,7 @@ def test_a_service_refusal_for_funds_keeps_the_card_with_its_fresh_balance(
     tile = next(t for t in counter.card_panel.wallet_tiles if t.code == "MANUEQUIP")
     assert "15,00" in tile.balance.text()  # read again
     assert pay.split.text() == (
-        "Débiter 15,00\u00a0€ — reste à payer en caisse : 35,00\u00a0€ (Entrée)"
+        "Débiter 15,00\u00a0€ —\nreste à payer en caisse : 35,00\u00a0€ (Entrée)"
     )
     assert ui.services.sounds.played[-1] == "refusal"
     shot(ui.window, "split-after-service-refusal")
