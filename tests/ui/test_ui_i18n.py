@@ -217,29 +217,16 @@ def test_language_switched_in_settings_applies_at_once(central, tmp_path, qtbot,
 
 
 def _receipt(**changes):
-    from datetime import UTC, datetime
+    from dataclasses import replace
+
+    from test_ui_parts import RECEIPT
 
     from pos.messages import text
-    from pos.results import Receipt
 
-    fields = dict(
-        ticket_number="898564564632",
-        transaction_number="1234567",
-        transaction_id=None,
-        status=text("voucher_redeemed"),
-        kind="voucher_redemption",
-        occurred_at=datetime(2026, 9, 2, 8, 30, tzinfo=UTC),
-        card_number="23166621",
-        holder_name="Jean MARTIN",
-        partner_name="LES PAGES",
-        postal_code="80000",
-        city="AMIENS",
-        wallet_code="MANUEQUIP",
-        wallet_label="Manuels et équipements",
-        amount_cents=12000,
-        balance_after_cents=8000,
+    redemption = dict(
+        kind="voucher_redemption", status=text("voucher_redeemed"), ticket_number="898564564632"
     )
-    return Receipt(**{**fields, **changes})
+    return replace(RECEIPT, **{**redemption, **changes})
 
 
 @pytest.fixture
