@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 from ui_harness import open_counter
+
+from pos.ui.wizard import PinPage
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "ui-counter"
 
@@ -63,3 +67,28 @@ def test_a_refused_pin_stores_nothing_and_the_wizard_closes_with_the_counter(
         assert ui.launcher.window.isVisible()
     finally:
         ui.close(qapp)
+
+
+PINS = st.one_of(
+    st.text(max_size=10),
+    st.from_regex(r"[0-9]{0,10}", fullmatch=True),
+    st.text(alphabet=st.characters(categories=["Nd", "No"]), min_size=4, max_size=8),
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(pin=PINS, again=PINS)
+def test_the_pin_page_lets_through_only_two_equal_pins_of_4_to_8_digits(qtbot, pin, again):
+    page = PinPage(None)  # type: ignore[arg-type]  # the page reads its wizard only on Finish
+    qtbot.addWidget(page)
+    page.pin.setText(pin)
+    page.again.setText(again)
+    accepted = page.validatePage()
+    valid = pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8 and pin == again
+    assert accepted == valid
+    assert accepted or page.error.text() in (
+        "Le code gérant fait 4 à 8 chiffres.",
+        "Les deux codes diffèrent.",
+    )

@@ -10,12 +10,17 @@ from pathlib import Path
 
 import pytest
 from escpos.printer import Dummy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from ui_harness import open_counter
 
+from pos.money import AmountError, parse_amount
+from pos.results import CardView, WalletView
 from pos.terminal import Terminal
 from pos.ui import receipts
+from pos.ui.counter_panels import PayPanel
 
 WAIT_MS = 15000
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "ui-counter"
@@ -137,3 +142,39 @@ def test_a_service_refusal_for_funds_keeps_the_card_with_its_fresh_balance(
     assert counter.result.rest.text() == "Reste à payer en caisse : 35,00\u00a0€"
     assert counter.receipt.amount_cents == 1500
     assert counter.receipt.to_pay_at_till_cents == 3500
+
+
+# -- whatever is typed: never more than the wallet holds, never a cent lost in a split ---------
+
+TYPED = st.one_of(
+    st.text(max_size=14),
+    st.from_regex(r"[0-9 ]{1,7}([,.][0-9]{0,3})?( ?€)?", fullmatch=True),
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(typed=TYPED, balance=st.integers(min_value=0, max_value=500_000))
+def test_the_pay_panel_never_asks_more_than_the_balance(qtbot, typed, balance):
+    panel = PayPanel()
+    qtbot.addWidget(panel)
+    wallet = WalletView("MANUEQUIP", "Manuels et équipements", balance, None, None, True)
+    panel.set_card(CardView("23166621", "active", "", "Jean", "MARTIN", (wallet,)))
+    asked: list[tuple] = []
+    panel.pay_requested.connect(lambda code, cents: asked.append(("pay", code, cents, 0)))
+    panel.split_requested.connect(lambda code, c, rest: asked.append(("split", code, c, rest)))
+    panel.amount.setText(typed)
+    panel.confirm()
+    panel.confirm()  # Enter again: takes the split when one is offered
+    try:
+        cents = parse_amount(typed)
+    except AmountError:
+        assert asked == [] and panel.error.text()  # a clear message, nothing asked
+        return
+    if cents <= balance:
+        assert asked[0] == ("pay", "MANUEQUIP", cents, 0)
+    elif balance == 0:
+        assert asked == [] and "0,00" in panel.error.text()
+    else:
+        assert asked == [("split", "MANUEQUIP", balance, cents - balance)]
