@@ -99,13 +99,13 @@ class TransactionsPanel(QWidget):
         self.reprint_button = QPushButton(self.tr("Réimprimer le reçu"))
         self.reprint_button.clicked.connect(self.reprint_selected)
         actions = QHBoxLayout()
-        actions.addWidget(self.count)
-        actions.addWidget(self.note, 1)
+        actions.addWidget(self.count, 1)
         actions.addWidget(self.reprint_button)
         actions.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.note)  # a row of its own: a refund's lines read whole
         layout.addLayout(actions)
 
     def activate(self) -> None:
@@ -164,7 +164,7 @@ class TransactionsPanel(QWidget):
                 t.transaction_number or "—",
                 texts.kind(t.kind),
                 t.card_number or "",
-                t.wallet_code or "",
+                known_wallet_label(t.wallet_code) if t.wallet_code else "",
                 texts.money(amount),
                 status_words,
             )

@@ -72,6 +72,7 @@ def test_a_cancellation_receipt_names_the_refund_on_every_form(ui, qtbot, tmp_pa
     row = next(
         i for i, r in enumerate(panel.items) if r.transaction_number == paid.transaction_number
     )
+    assert panel.table.item(row, 4).text() == "Manuels et équipements"  # one label everywhere
     panel.table.selectRow(row)
     ui.prompts.push(DEMO_PIN, "Erreur de saisie")
     qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
@@ -83,6 +84,9 @@ def test_a_cancellation_receipt_names_the_refund_on_every_form(ui, qtbot, tmp_pa
     assert "Titulaire : Jean MARTIN" in note
     assert "Porte-monnaie crédité : Manuels et équipements" in note
     assert "Montant crédité : +35,00" in note
+    qtbot.waitUntil(lambda: any(r.kind == "cancellation" for r in panel.items), timeout=WAIT_MS)
+    qtbot.wait(200)  # laid out
+    assert panel.note.height() >= panel.note.heightForWidth(panel.note.width())  # read whole
     SHOTS.mkdir(parents=True, exist_ok=True)
     w.grab().save(str(SHOTS / "refund-note.png"))
 
