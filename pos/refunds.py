@@ -22,6 +22,7 @@ def original_transaction(
 ) -> dict[str, Any] | None:
     """The cancelled transaction's record (`transaction_number`, `occurred_at`, `card_number`,
     `holder_name` when this terminal made it), None when it cannot be found."""
+    transaction_id = transaction_id.lower()  # the service's ids are lower-case UUIDs
     with store.reading() as conn:
         rows = conn.execute(
             "SELECT event FROM journal WHERE type IN ('payment', 'redemption') AND event LIKE ?",
