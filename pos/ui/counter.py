@@ -349,16 +349,18 @@ class CounterScreen(QWidget):
             lines.insert(0, self.tr("Transaction n° {number}").format(number=number))
             kind = "online"
         self.s.sounds.success()
-        glance = self._glance(receipt, offline=kind == "offline", payment=payment)
+        glance = self._glance(receipt, verdict, payment=payment)
         self.result.show_outcome(kind, title, "\n".join(lines), receipt=True, glance=glance)
         self.operation_done.emit()
 
-    def _glance(self, receipt: Receipt, *, offline: bool, payment: bool) -> Glance:
+    def _glance(self, receipt: Receipt, verdict: Verdict, *, payment: bool) -> Glance:
         """Amount, holder and photo large, and one sentence the customer can read."""
         amount, wallet = texts.money(receipt.amount_cents), receipt.wallet_label
-        if not payment:
+        if verdict is Verdict.UNKNOWN_OUTCOME:  # sent, no answer yet: not "accepted"
+            customer = self.tr("Opération enregistrée, en attente de confirmation — {amount}")
+        elif not payment:
             customer = self.tr("Prépaiement encaissé — {amount} sur {wallet}")
-        elif offline:
+        elif verdict is Verdict.QUEUED_OFFLINE:
             customer = self.tr("Paiement accepté (hors ligne) — {amount} sur {wallet}")
         else:
             customer = self.tr("Paiement accepté — {amount} sur {wallet}")

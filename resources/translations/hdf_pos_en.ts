@@ -49,6 +49,10 @@
 <context>
     <name>CounterScreen</name>
     <message>
+        <source>Opération enregistrée, en attente de confirmation — {amount}</source>
+        <translation>Operation recorded, awaiting confirmation — {amount}</translation>
+    </message>
+    <message>
         <source>Prépaiement encaissé — {amount} sur {wallet}</source>
         <translation>Prepayment redeemed — {amount} from {wallet}</translation>
     </message>
