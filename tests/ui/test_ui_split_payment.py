@@ -178,3 +178,47 @@ def test_the_pay_panel_never_asks_more_than_the_balance(qtbot, typed, balance):
         assert asked == [] and "0,00" in panel.error.text()
     else:
         assert asked == [("split", "MANUEQUIP", balance, cents - balance)]
+
+
+def test_offline_over_the_qr_balance_the_card_stays_with_what_is_left(tmp_path, qtbot, qapp):
+    """Offline, the known balance is the signed QR's less what this terminal took: when it
+    changed after the card was shown, the offline rules' refusal keeps the card too."""
+    from support.central_server import start_central
+    from ui_harness import card_qr
+
+    with start_central(data_dir=tmp_path / "central") as central:
+        ui = open_counter(qapp, tmp_path / "terminal", central.url)
+        try:
+            w, counter, pay = ui.window, ui.counter, ui.counter.pay_panel
+            qtbot.addWidget(w)
+            qtbot.waitExposed(w)
+            qr = card_qr(central.url, "23166621", "Demo-3116960")  # 80,00 € signed
+            central.stop()
+            qtbot.waitUntil(lambda: w.status_bar.online is False, timeout=15000)
+            counter.handle_scan(qr)
+            qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.CARD, timeout=5000)
+            assert counter.card_panel.offline_note.isVisible()
+            assert "80,00" in counter.card_panel.wallet_tiles[0].balance.text()
+            # Meanwhile 40,00 € of it is taken offline on this terminal (the card still shown).
+            taken = ui.terminal.pay(scan=qr, wallet_code="MANUEQUIP", amount_cents=4000)
+            assert taken.ok and taken.receipt.offline
+
+            type_amount(ui, "45,00")  # under the 80,00 € shown: refused by the offline rules
+            qtbot.waitUntil(lambda: pay.split.isVisible(), timeout=5000)
+            assert counter.pages.currentIndex() == counter.CARD
+            assert "Solde disponible : 40,00\u00a0€" in pay.error.text()
+            assert pay.split.text() == (
+                "Débiter 40,00\u00a0€ —\nreste à payer en caisse : 5,00\u00a0€ (Entrée)"
+            )
+            shot(w, "split-offline-refusal")
+            QTest.keyClick(pay.amount, Qt.Key.Key_Return)
+            qtbot.waitUntil(lambda: counter.pages.currentIndex() == counter.RESULT, timeout=5000)
+            assert counter.result.title.text() == "Accepté hors ligne"
+            assert counter.receipt.amount_cents == 4000
+            assert counter.receipt.to_pay_at_till_cents == 500
+            assert counter.result.customer.text() == (
+                "Paiement accepté (hors ligne) — 40,00\u00a0€ sur Manuels et équipements. "
+                "Reste à payer en caisse : 5,00\u00a0€"
+            )
+        finally:
+            ui.close(qapp)
