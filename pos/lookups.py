@@ -14,7 +14,7 @@ from typing import Any
 from pos import offline
 from pos.connection import Connection
 from pos.domain import Card, Partner, Voucher, Wallet, business_day, parse_day, utc_now
-from pos.messages import refusal_message, text
+from pos.messages import known_wallet_label, refusal_message, text
 from pos.outbox import Outbox
 from pos.results import CardView, Refusal, Refused, VoucherView, WalletView
 from pos.scan import Scan, ScanKind, parse_scan
@@ -26,7 +26,7 @@ VOUCHER_KINDS = (ScanKind.VOUCHER_TOKEN, ScanKind.TICKET_NUMBER)
 
 def wallet_label(card: Card | None, code: str) -> str:
     wallet = card.wallet(code) if card else None
-    return wallet.label if wallet else code
+    return wallet.label if wallet else known_wallet_label(code)
 
 
 def valid_scan(text_or_scan: str | Scan) -> Scan:

@@ -122,6 +122,19 @@ WALLET_REASONS: dict[str, str] = {
 }
 
 
+# The Region's wallet types, in the words of their cards (`GET /v1/cards`): what a voucher, a
+# redemption or a refund shows when no card of this session gave the label.
+WALLET_LABELS: dict[str, str] = {
+    "MANUEQUIP": "Manuels et équipements",
+    "PREMIEREQUIP": "Premier équipement",
+}
+
+
+def known_wallet_label(code: str) -> str:
+    """The wallet's label when the terminal knows it, else its code."""
+    return WALLET_LABELS.get(code, code)
+
+
 def refusal_message(code: str | None) -> str:
     """The French sentence for `code` (an API error code or one of the terminal's own)."""
     if code and code in REFUSALS:

@@ -23,6 +23,7 @@ from pos.lookups import Lookups, card_scan, voucher_scan, wallet_label
 from pos.messages import refusal_message, text
 from pos.money import MAX_AMOUNT_CENTS, AmountError, parse_amount
 from pos.outbox import Outbox
+from pos.refunds import original_transaction
 from pos.results import OperationResult, Outcome, Receipt, Refusal, Refused
 from pos.scan import Scan, ScanKind
 from pos.sync.client import ApiClient, ApiError, ClientError, UnknownOutcome
@@ -65,6 +66,8 @@ def receipt_of(
         unknown_outcome=event.get("mode") == "unknown",
         reference=event.get("reference"),
         idempotency_key=event.get("idempotency_key"),
+        cancels_number=event.get("cancels_number"),
+        cancels_occurred_at=parse_instant(event.get("cancels_occurred_at")),
     )
 
 
@@ -200,7 +203,7 @@ class Operations:
             qr_token=scan_.qr_token,
             qr_iat=claims.get("iat"),
             ticket_number=str(scan_.ticket_number),
-            wallet_label=str(claims.get("wallet") or ""),
+            wallet_label=wallet_label(None, str(claims.get("wallet") or "")),
         )
         return self._submit(api, scan_, intent, partner)
 
@@ -234,7 +237,7 @@ class Operations:
                 holder_name=voucher.holder_name,
                 wallet_code=voucher.wallet_code,
                 amount_cents=voucher.amount_cents,
-                wallet_label=voucher.wallet_code,
+                wallet_label=wallet_label(None, voucher.wallet_code),
             )
             self.outbox.set_redemption(intent)
         return self._finish_online(intent, tx, partner)
@@ -360,12 +363,13 @@ class Operations:
             self.connection.set_online(False)
             return OperationResult.refused("offline_cancel")
         self.connection.contact(api)
-        card = self.lookups.cards.get(str(tx.get("card_number")))
+        original = original_transaction(self.store, api, transaction_id, business_day()) or {}
+        card = self._card_for_receipt(api, str(tx.get("card_number")))
         event = {
             "idempotency_key": key,
             "mode": "online",
             "card_number": tx.get("card_number"),
-            "holder_name": card.holder_name if card else "",
+            "holder_name": original.get("holder_name") or (card.holder_name if card else ""),
             "wallet_code": tx.get("wallet_code"),
             "amount_cents": tx.get("amount_cents"),
             "occurred_at": tx.get("occurred_at") or to_rfc3339(self.clock()),
@@ -373,6 +377,8 @@ class Operations:
             "transaction_number": tx.get("transaction_number"),
             "balance_after_cents": tx.get("balance_after_cents"),
             "cancels": transaction_id,
+            "cancels_number": original.get("transaction_number"),
+            "cancels_occurred_at": original.get("occurred_at"),
             "reason": reason,
             "reference": None,
         }
@@ -384,6 +390,17 @@ class Operations:
             partner,
             kind="cancellation",
             status=text("cancelled"),
-            wallet_label=str(tx.get("wallet_code") or ""),
+            wallet_label=wallet_label(card, str(tx.get("wallet_code") or "")),
         )
         return OperationResult(Outcome.ONLINE, receipt=receipt)
+
+    def _card_for_receipt(self, api: ApiClient, card_number: str) -> Card | None:
+        """The card as seen this session, else asked of the service (best effort: the refund
+        is done whatever happens here)."""
+        card = self.lookups.cards.get(card_number)
+        if card is None:
+            try:
+                card = self.lookups.fetch_card(api, card_number)
+            except (ApiError, ClientError):
+                return None
+        return card

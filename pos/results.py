@@ -80,6 +80,11 @@ class Receipt:
     unknown_outcome: bool = False  # sent but no answer: queued under the same key
     reference: str | None = None
     idempotency_key: str | None = None
+    # A cancellation's receipt names the transaction it refunds (None when not found).
+    cancels_number: str | None = None
+    cancels_occurred_at: datetime | None = None
+    # A split sale (the wallet could pay only part of it): what is left to pay at the till.
+    to_pay_at_till_cents: int = 0
 
 
 @dataclass(frozen=True)

@@ -41,10 +41,22 @@ def receipt_text(receipt: Receipt) -> str:
         f"Date et heure : {local_time(receipt.occurred_at)}",
         f"N° carte : {receipt.card_number}",
         f"Bénéficiaire : {receipt.holder_name or '—'}",
-        f"Porte-monnaie : {receipt.wallet_label} ({receipt.wallet_code})",
-        f"Montant : {format_amount(receipt.amount_cents)}",
-        f"Solde après : {balance}",
     ]
+    if receipt.kind == "cancellation":
+        when = (
+            f" du {local_time(receipt.cancels_occurred_at)}" if receipt.cancels_occurred_at else ""
+        )
+        lines += [
+            f"Transaction annulée : N° {receipt.cancels_number or '—'}{when}",
+            f"Porte-monnaie crédité : {receipt.wallet_label} ({receipt.wallet_code})",
+            f"Montant crédité : +{format_amount(receipt.amount_cents)}",
+        ]
+    else:
+        lines += [
+            f"Porte-monnaie débité : {receipt.wallet_label} ({receipt.wallet_code})",
+            f"Montant : {format_amount(receipt.amount_cents)}",
+        ]
+    lines.append(f"Solde après : {balance}")
     if receipt.reference:
         lines.append(f"Référence : {receipt.reference}")
     if receipt.offline:

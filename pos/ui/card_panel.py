@@ -39,6 +39,7 @@ class WalletTile(QFrame):
                 start=_day(wallet.valid_from), end=_day(wallet.valid_to)
             )
         )
+        validity.setWordWrap(True)  # two tiles side by side on 1366×768
         if self.usable:
             verdict = QLabel(self.tr("Utilisable ici"))
             verdict.setObjectName("walletOk")

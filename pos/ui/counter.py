@@ -8,6 +8,7 @@ engine call runs on the engine lane; nothing here waits on the network or the di
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -21,18 +22,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.money import format_amount
 from pos.results import CardView, OperationResult, Receipt, Verdict, VoucherView
 from pos.scan import Scan, ScanKind, parse_scan
 from pos.settings import AUTO_PRINT
 from pos.ui import texts
 from pos.ui.camera import CameraPanel
 from pos.ui.card_panel import CardPanel
-from pos.ui.counter_panels import PayPanel, ResultPanel, VoucherPanel, repolish
+from pos.ui.counter_panels import Glance, PayPanel, ResultPanel, VoucherPanel, repolish
 from pos.ui.printing import ReceiptDesk
 from pos.ui.services import Services
 from pos.ui.tasks import Operation
 
 log = logging.getLogger(__name__)
+
+# Refusals that mean "more than the wallet holds": the card stays and a split is offered.
+OVER_BALANCE = ("insufficient_funds", "offline_over_qr_balance")
 
 
 class CounterScreen(QWidget):
@@ -51,6 +56,8 @@ class CounterScreen(QWidget):
         self.voucher: VoucherView | None = None
         self.receipt: Receipt | None = None
         self.busy = False
+        self.asked: tuple[str, int] | None = None  # the payment on its way: wallet, whole amount
+        self.to_pay_at_till = 0  # a split: what the customer pays otherwise
 
         self.input = QLineEdit()
         self.input.setObjectName("scanInput")
@@ -87,6 +94,7 @@ class CounterScreen(QWidget):
         self.card_panel = CardPanel()
         self.pay_panel = PayPanel()
         self.pay_panel.pay_requested.connect(self.pay)
+        self.pay_panel.split_requested.connect(self.pay_split)
         self.pay_panel.back.clicked.connect(self.back)
         card_page = QWidget()
         card_layout = QHBoxLayout(card_page)
@@ -221,10 +229,16 @@ class CounterScreen(QWidget):
             self.voucher_panel.back.setFocus()
 
     # -- operations -----------------------------------------------------------------------------
-    def pay(self, wallet_code: str, amount_cents: int) -> None:
+    def pay_split(self, wallet_code: str, amount_cents: int, rest_cents: int) -> None:
+        """Debit what the wallet holds; the rest is paid at the till (shown and printed)."""
+        self.pay(wallet_code, amount_cents, rest_cents=rest_cents)
+
+    def pay(self, wallet_code: str, amount_cents: int, *, rest_cents: int = 0) -> None:
         if self.busy or self.scan is None:
             return
         self.busy = True
+        self.asked = (wallet_code, amount_cents + rest_cents)
+        self.to_pay_at_till = rest_cents
         self.pay_panel.pay.setEnabled(False)
         scan, terminal = self.scan, self.s.terminal
         Operation(
@@ -254,15 +268,43 @@ class CounterScreen(QWidget):
         self.busy = False
         self.receipt = result.receipt
         verdict = result.verdict
+        refusal = result.refusal
+        if payment and refusal is not None and refusal.code in OVER_BALANCE:
+            self._keep_card_after_refusal(refusal.message)
+            return
         if verdict is Verdict.REFUSED or result.receipt is None:
             self._show_refusal(result, payment=payment)
         else:
-            self._show_accepted(verdict, result.receipt, payment=payment)
+            receipt = result.receipt
+            if payment and self.to_pay_at_till:
+                receipt = replace(receipt, to_pay_at_till_cents=self.to_pay_at_till)
+            self.receipt = receipt
+            self._show_accepted(verdict, receipt, payment=payment)
         self.pages.setCurrentIndex(self.RESULT)
         self.result.next.setFocus()
         # Only once the result page shows: print_receipt prints the receipt on that page.
         if verdict is not Verdict.REFUSED and self.s.settings.get(AUTO_PRINT):
             self.print_receipt()
+
+    def _keep_card_after_refusal(self, why: str) -> None:
+        """Over the balance (the service's verdict or the offline rules'): the card stays, read
+        again for its balance, and the split is offered for the amount asked."""
+        self.s.sounds.refusal()
+        asked, scan, terminal = self.asked, self.scan, self.s.terminal
+        if asked is None or scan is None:
+            return
+        self.busy = True
+
+        def offer(card: CardView) -> None:
+            self._show_card(card)
+            wallet, cents = asked
+            available = self.pay_panel.balance_of(wallet) or 0
+            self.pay_panel.amount.setText(format_amount(cents, symbol=False))
+            self.pay_panel.offer_split(wallet, cents, available, texts.refusal(None, why))
+
+        Operation(self.s.runner, lambda: terminal.lookup(scan)).success(offer).failure(
+            self._failed
+        ).run()
 
     def _show_refusal(self, result: OperationResult, *, payment: bool) -> None:
         refusal = result.refusal
@@ -307,8 +349,38 @@ class CounterScreen(QWidget):
             lines.insert(0, self.tr("Transaction n° {number}").format(number=number))
             kind = "online"
         self.s.sounds.success()
-        self.result.show_outcome(kind, title, "\n".join(lines), receipt=True)
+        glance = self._glance(receipt, verdict, payment=payment)
+        self.result.show_outcome(kind, title, "\n".join(lines), receipt=True, glance=glance)
         self.operation_done.emit()
+
+    def _glance(self, receipt: Receipt, verdict: Verdict, *, payment: bool) -> Glance:
+        """Amount, holder and photo large, and one sentence the customer can read."""
+        amount, wallet = texts.money(receipt.amount_cents), receipt.wallet_label
+        if verdict is Verdict.UNKNOWN_OUTCOME:  # sent, no answer yet: not "accepted"
+            customer = self.tr("Opération enregistrée, en attente de confirmation — {amount}")
+        elif not payment:
+            customer = self.tr("Prépaiement encaissé — {amount} sur {wallet}")
+        elif verdict is Verdict.QUEUED_OFFLINE:
+            customer = self.tr("Paiement accepté (hors ligne) — {amount} sur {wallet}")
+        else:
+            customer = self.tr("Paiement accepté — {amount} sur {wallet}")
+        customer = customer.format(amount=amount, wallet=wallet or receipt.wallet_code)
+        rest = ""
+        if receipt.to_pay_at_till_cents:
+            rest = self.tr("Reste à payer en caisse : {rest}").format(
+                rest=texts.money(receipt.to_pay_at_till_cents)
+            )
+            customer = f"{customer}. {rest}"
+        shown = self.card_panel.card
+        photo = self.card_panel.photo.pixmap()
+        same_card = shown is not None and shown.card_number == receipt.card_number
+        return Glance(
+            amount=amount,
+            holder=receipt.holder_name,
+            customer=customer,
+            rest=rest,
+            photo=photo if same_card and payment else None,
+        )
 
     def print_receipt(self) -> None:
         if self.receipt is not None and self.pages.currentIndex() == self.RESULT:

@@ -43,6 +43,8 @@ class Launcher(QObject):
     def _enrolled(self, partner: Partner) -> None:
         self.s.partner = partner
         self.open_counter()
+        if self.wizard is not None:  # its work is done: it must not stay behind the counter
+            self.wizard.close()
 
     def open_counter(self) -> MainWindow:
         from pos.ui.shell import MainWindow
@@ -54,9 +56,17 @@ class Launcher(QObject):
         self.wedge.scanned.connect(window.scanned)
         self.app.installEventFilter(self.wedge)
         geometry = self.s.settings.state.value("main/geometry")
+        screen = self.app.primaryScreen().availableGeometry()
         if geometry is None or not window.restoreGeometry(geometry):
-            window.resize(1280, 800)
-        window.show()
+            # A counter's first start fills the screen (1366×768 included). Without a window
+            # manager the maximised state alone would not size it: the geometry does.
+            window.setGeometry(screen)
+            window.showMaximized()
+        elif not screen.contains(window.frameGeometry()):
+            window.setGeometry(screen)  # saved on a larger screen: fit this one
+            window.showMaximized()
+        else:
+            window.show()
         window.counter.input.setFocus()
         self.counter_opened.emit(window)
         QTimer.singleShot(0, freeze_startup_objects)

@@ -267,7 +267,7 @@ class ManagerPanel(QWidget):
             table.append([label, show(local, money), show(central, money), show(diff, money)])
             flags.append(bool(diff))
         _fill(self.reconciliation, table, flags)
-        self.differences.setText("\n".join(texts.refusal(None, d) for d in rec.differences))
+        self.differences.setText("\n".join(texts.difference(d) for d in rec.differences))
         if rec.matches:
             self.note.setText(self.tr("Rapprochement : aucun écart avec le service central."))
         else:

@@ -11,7 +11,8 @@ from pos.ui.services import Services
 
 
 def valid_pin(pin: str | None) -> bool:
-    return pin is not None and pin.isdigit() and 4 <= len(pin) <= 8
+    # ASCII digits only: str.isdigit() also takes "١٢٣٤" or "²³", which no keypad types.
+    return pin is not None and pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8
 
 
 def with_manager_pin(services: Services, parent: QWidget | None, then: Callable[[], None]) -> None:

@@ -37,28 +37,53 @@ def _when(at: datetime) -> str:
 
 
 def receipt_text(receipt: Receipt, *, duplicate: bool = False) -> ReceiptText:
-    """The fields PRODUCT.md lists, in the shop's words, from the engine's `Receipt`."""
+    """The fields PRODUCT.md lists, in the shop's words, from the engine's `Receipt`. A
+    cancellation says so: the wallet is credited, and the refunded transaction is named."""
+    refund = receipt.kind == "cancellation"
     balance = receipt.balance_after_cents
+    wallet = receipt.wallet_label or receipt.wallet_code
     lines = [
         (QCoreApplication.translate("Receipt", "N° ticket"), receipt.ticket_number or "—"),
         (
             QCoreApplication.translate("Receipt", "N° transaction"),
             receipt.transaction_number or "—",
         ),
-        (QCoreApplication.translate("Receipt", "Statut"), receipt.status),
+        # The core's status sentence, in the reader's language (the "messages" catalogue).
+        (
+            QCoreApplication.translate("Receipt", "Statut"),
+            QCoreApplication.translate("messages", receipt.status),
+        ),
         (QCoreApplication.translate("Receipt", "Date et heure"), _when(receipt.occurred_at)),
         (QCoreApplication.translate("Receipt", "N° carte"), receipt.card_number),
-        (QCoreApplication.translate("Receipt", "Titulaire"), receipt.holder_name),
-        (
-            QCoreApplication.translate("Receipt", "Porte-monnaie débité"),
-            receipt.wallet_label or receipt.wallet_code,
-        ),
-        (QCoreApplication.translate("Receipt", "Montant"), format_amount(receipt.amount_cents)),
+        (QCoreApplication.translate("Receipt", "Titulaire"), receipt.holder_name or "—"),
+    ]
+    if refund:
+        lines += [
+            (QCoreApplication.translate("Receipt", "Transaction annulée"), _cancelled(receipt)),
+            (QCoreApplication.translate("Receipt", "Porte-monnaie crédité"), wallet),
+            (
+                QCoreApplication.translate("Receipt", "Montant crédité"),
+                "+" + format_amount(receipt.amount_cents),
+            ),
+        ]
+    else:
+        lines += [
+            (QCoreApplication.translate("Receipt", "Porte-monnaie débité"), wallet),
+            (QCoreApplication.translate("Receipt", "Montant"), format_amount(receipt.amount_cents)),
+        ]
+    lines.append(
         (
             QCoreApplication.translate("Receipt", "Solde après"),
             format_amount(balance) if balance is not None else "—",
-        ),
-    ]
+        )
+    )
+    if receipt.to_pay_at_till_cents:
+        lines.append(
+            (
+                QCoreApplication.translate("Receipt", "Reste à payer en caisse"),
+                format_amount(receipt.to_pay_at_till_cents),
+            )
+        )
     footer = []
     if receipt.offline:
         footer.append(
@@ -72,11 +97,21 @@ def receipt_text(receipt: Receipt, *, duplicate: bool = False) -> ReceiptText:
         QCoreApplication.translate("Receipt", "Achats en lien avec la formation du bénéficiaire.")
     )
     place = f"{receipt.postal_code} {receipt.city}".strip()
-    return ReceiptText(
-        QCoreApplication.translate("Receipt", "Reçu de transaction"),
-        [receipt.partner_name, place],
-        lines,
-        footer,
+    title = (
+        QCoreApplication.translate("Receipt", "Annulation — remboursement")
+        if refund
+        else QCoreApplication.translate("Receipt", "Reçu de transaction")
+    )
+    return ReceiptText(title, [receipt.partner_name, place], lines, footer)
+
+
+def _cancelled(receipt: Receipt) -> str:
+    """ "N° 0000042 du 01/12/2026 10:15:00", or what is known of it."""
+    number = receipt.cancels_number or "—"
+    if receipt.cancels_occurred_at is None:
+        return QCoreApplication.translate("Receipt", "N° {number}").format(number=number)
+    return QCoreApplication.translate("Receipt", "N° {number} du {when}").format(
+        number=number, when=_when(receipt.cancels_occurred_at)
     )
 
 

@@ -12,7 +12,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hdf_common import clock
 from pos.ui.events import RateLimiter
@@ -65,20 +72,25 @@ class StatusBar(QFrame):
         self.progress.setMaximumWidth(220)
         self.progress.setFormat(self.tr("Synchronisation %v / %m"))
         self.progress.hide()
-        # The information labels never widen the window: they give way (the state never does).
-        for label in (self.queue, self.window, self.last_sync, self.drift, self.follow_ups):
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-            label.setMinimumWidth(60)
+        # Two rows, so that every piece is read whole on 1366×768 (cut to fit on one row, the
+        # queue and the offline window lost their figures): the state, the queue, the offline
+        # window and the last sync; below, only when there are some, the follow-ups and the drift.
+        first, second = QHBoxLayout(), QHBoxLayout()
+        for row, widgets in ((first, (self.queue, self.window, self.progress, self.last_sync)),
+                             (second, (self.follow_ups, self.drift))):  # fmt: skip
+            row.setSpacing(18)
+            for widget in widgets:
+                row.addWidget(widget)
+            row.addStretch(1)
+        rows = QVBoxLayout()
+        rows.setSpacing(2)
+        rows.addLayout(first)
+        rows.addLayout(second)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         layout.setSpacing(18)
         layout.addWidget(self.state)
-        layout.addWidget(self.queue, 3)
-        layout.addWidget(self.window, 3)
-        layout.addWidget(self.follow_ups, 2)
-        layout.addWidget(self.drift, 2)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.last_sync, 2)
+        layout.addLayout(rows, 1)
         self._window_deadline: float | None = None
         self.show_status = RateLimiter(self._apply_status, 250, self)
         self.show_progress = RateLimiter(self._apply_progress, 200, self)

@@ -7,6 +7,7 @@ one stays in French rather than showing a code.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PySide6.QtCore import QCoreApplication, QDate
@@ -41,6 +42,19 @@ def refusal(code: str | None, message: str | None = None) -> str:
     """The sentence for a refusal: the engine's message when given, else the code's sentence."""
     text = message or messages.refusal_message(code)
     return QCoreApplication.translate("messages", text)
+
+
+def difference(sentence: str) -> str:
+    """A reconciliation difference (`Reconciliation.differences`: the core fills its templates
+    in French) in the reader's language: the template is found, translated, then filled again."""
+    for template in messages.RECONCILE_TEXTS.values():
+        pattern = re.escape(template)
+        for name in re.findall(r"\{(\w+)\}", template):
+            pattern = pattern.replace(re.escape("{" + name + "}"), f"(?P<{name}>.+?)")
+        found = re.fullmatch(pattern, sentence)
+        if found:
+            return QCoreApplication.translate("messages", template).format(**found.groupdict())
+    return refusal(None, sentence)
 
 
 def card_status(card: CardView) -> str:

@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain import Partner
+from pos.messages import STATUS_TEXTS, known_wallet_label
 from pos.results import OperationResult, Receipt, TerminalStatus, TransactionView, Verdict
-from pos.ui import texts
+from pos.settings import AUTO_PRINT
+from pos.ui import receipts, texts
 from pos.ui.keys import shortcut_button
 from pos.ui.manager_pin import with_manager_pin
 from pos.ui.printing import ReceiptDesk
@@ -100,13 +102,13 @@ class TransactionsPanel(QWidget):
             self.tr("Réimprimer le reçu Ctrl+R"), "Ctrl+R", self.reprint_selected
         )
         actions = QHBoxLayout()
-        actions.addWidget(self.count)
-        actions.addWidget(self.note, 1)
+        actions.addWidget(self.count, 1)
         actions.addWidget(self.reprint_button)
         actions.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.note)  # a row of its own: a refund's lines read whole
         layout.addLayout(actions)
 
     def activate(self) -> None:
@@ -166,7 +168,7 @@ class TransactionsPanel(QWidget):
                 t.transaction_number or "—",
                 texts.kind(t.kind),
                 t.card_number or "",
-                t.wallet_code or "",
+                known_wallet_label(t.wallet_code) if t.wallet_code else "",
                 texts.money(amount),
                 status_words,
             )
@@ -253,12 +255,17 @@ class TransactionsPanel(QWidget):
             )
         else:
             self.s.sounds.success()
+            receipt = result.receipt
             self.note.setText(
                 self.tr("Transaction annulée : {amount} recrédités sur le porte-monnaie.").format(
-                    amount=texts.money(result.receipt.amount_cents)
+                    amount=texts.money(receipt.amount_cents)
                 )
+                + "\n"
+                + refund_summary(receipt)
             )
-            self.last_receipt = result.receipt
+            self.last_receipt = receipt
+            if self.s.settings.get(AUTO_PRINT):
+                self.desk.print(receipt, self.note.setText)
         self.mark_stale()
         self.reload()
 
@@ -267,16 +274,37 @@ class TransactionsPanel(QWidget):
         if t is None:
             self.note.setText(self.tr("Choisissez d'abord une transaction dans la liste."))
             return
-        self.desk.print(reprint_receipt(t, self.s.partner), self.note.setText, duplicate=True)
+        original = next(
+            (o for o in self.items if t.cancels and o.transaction_id == t.cancels), None
+        )
+        receipt = reprint_receipt(t, self.s.partner, original)
+        self.desk.print(receipt, self.note.setText, duplicate=True)
 
 
-def reprint_receipt(t: TransactionView, partner: Partner | None) -> Receipt:
+def refund_summary(receipt: Receipt) -> str:
+    """A refund receipt's own lines, as the note under the list shows them."""
+    lines = receipts.receipt_text(receipt).lines
+    wanted = {
+        QCoreApplication.translate("Receipt", "Transaction annulée"),
+        QCoreApplication.translate("Receipt", "Titulaire"),
+        QCoreApplication.translate("Receipt", "Porte-monnaie crédité"),
+        QCoreApplication.translate("Receipt", "Montant crédité"),
+    }
+    return " · ".join(f"{label} : {value}" for label, value in lines if label in wanted)
+
+
+def reprint_receipt(
+    t: TransactionView, partner: Partner | None, original: TransactionView | None = None
+) -> Receipt:
     """A duplicate receipt from a transaction of the list (the holder's name only when this
-    terminal's journal has it: the central list carries no names)."""
+    terminal's journal has it: the central list carries no names). A cancellation's names the
+    transaction it refunded when that one is in the list (`original`)."""
     status = {
         "completed": QCoreApplication.translate("TransactionsPanel", "Effectuée"),
         "cancelled": QCoreApplication.translate("TransactionsPanel", "Annulée"),
     }.get(str(t.status), str(t.status))
+    if t.kind == "cancellation":  # a refund: its receipt says so (receipts.receipt_text)
+        status = STATUS_TEXTS["cancelled"]
     return Receipt(
         ticket_number=t.reference or "—",
         transaction_number=t.transaction_number or "—",
@@ -285,13 +313,15 @@ def reprint_receipt(t: TransactionView, partner: Partner | None) -> Receipt:
         kind=t.kind,
         occurred_at=t.occurred_at,
         card_number=t.card_number,
-        holder_name=t.holder_name or "—",
+        holder_name=t.holder_name or (original.holder_name if original else None) or "—",
         partner_name=partner.name if partner else "",
         postal_code=partner.postal_code if partner else "",
         city=partner.city if partner else "",
         wallet_code=t.wallet_code,
-        wallet_label="",  # the list has the code only: the receipt shows it
+        wallet_label=known_wallet_label(t.wallet_code),
         amount_cents=t.amount_cents,
         balance_after_cents=t.balance_after_cents,
         offline=t.offline,
+        cancels_number=original.transaction_number if original else None,
+        cancels_occurred_at=original.occurred_at if original else None,
     )

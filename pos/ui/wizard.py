@@ -139,6 +139,10 @@ class FirstRunWizard(QWizard):
         self.resize(760, 480)
 
     def accept(self) -> None:
+        # Finish calls accept() directly; QWizard validates the page only later, in done(). The
+        # PIN is checked here, before anything is stored (a refused PIN stores nothing).
+        if not self.validateCurrentPage():
+            return
         pin = self.pin_page.pin.text()
         self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
 

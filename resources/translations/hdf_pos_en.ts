@@ -49,6 +49,26 @@
 <context>
     <name>CounterScreen</name>
     <message>
+        <source>Opération enregistrée, en attente de confirmation — {amount}</source>
+        <translation>Operation recorded, awaiting confirmation — {amount}</translation>
+    </message>
+    <message>
+        <source>Prépaiement encaissé — {amount} sur {wallet}</source>
+        <translation>Prepayment redeemed — {amount} from {wallet}</translation>
+    </message>
+    <message>
+        <source>Paiement accepté (hors ligne) — {amount} sur {wallet}</source>
+        <translation>Payment accepted (offline) — {amount} from {wallet}</translation>
+    </message>
+    <message>
+        <source>Paiement accepté — {amount} sur {wallet}</source>
+        <translation>Payment accepted — {amount} from {wallet}</translation>
+    </message>
+    <message>
+        <source>Reste à payer en caisse : {rest}</source>
+        <translation>Left to pay at the till: {rest}</translation>
+    </message>
+    <message>
         <source>Scannez le QR code ou saisissez le n° de carte (8 chiffres) ou de ticket (12)</source>
         <translation>Scan the QR code or type the card number (8 digits) or ticket number (12)</translation>
     </message>
@@ -483,6 +503,16 @@
 <context>
     <name>PayPanel</name>
     <message>
+        <source>Solde disponible : {available} (montant demandé : {asked}).</source>
+        <translation>Available balance: {available} (amount asked: {asked}).</translation>
+    </message>
+    <message>
+        <source>Débiter {available} —
+reste à payer en caisse : {rest} (Entrée)</source>
+        <translation>Debit {available} —
+left to pay at the till: {rest} (Enter)</translation>
+    </message>
+    <message>
         <source>Montant, ex. 12,50</source>
         <translation>Amount, e.g. 12,50</translation>
     </message>
@@ -563,6 +593,34 @@
 </context>
 <context>
     <name>Receipt</name>
+    <message>
+        <source>Transaction annulée</source>
+        <translation>Cancelled transaction</translation>
+    </message>
+    <message>
+        <source>Porte-monnaie crédité</source>
+        <translation>Wallet credited</translation>
+    </message>
+    <message>
+        <source>Montant crédité</source>
+        <translation>Amount credited</translation>
+    </message>
+    <message>
+        <source>Reste à payer en caisse</source>
+        <translation>Left to pay at the till</translation>
+    </message>
+    <message>
+        <source>Annulation — remboursement</source>
+        <translation>Cancellation — refund</translation>
+    </message>
+    <message>
+        <source>N° {number}</source>
+        <translation>No. {number}</translation>
+    </message>
+    <message>
+        <source>N° {number} du {when}</source>
+        <translation>No. {number} of {when}</translation>
+    </message>
     <message>
         <source>N° ticket</source>
         <translation>Ticket no.</translation>

@@ -211,3 +211,103 @@ def test_language_switched_in_settings_applies_at_once(central, tmp_path, qtbot,
     finally:
         ui.close(qapp)
         i18n.install(qapp, "fr", tmp_path / "cache")  # leave the next tests in French
+
+
+# -- issue 12, item 8: one language and one label ------------------------------------------------
+
+
+def _receipt(**changes):
+    from dataclasses import replace
+
+    from test_ui_parts import RECEIPT
+
+    from pos.messages import text
+
+    redemption = dict(
+        kind="voucher_redemption", status=text("voucher_redeemed"), ticket_number="898564564632"
+    )
+    return replace(RECEIPT, **{**redemption, **changes})
+
+
+@pytest.fixture
+def english(qapp, tmp_path):
+    translator = i18n.install(qapp, "en", tmp_path)
+    yield
+    if translator is not None:
+        qapp.removeTranslator(translator)
+    i18n.install(qapp, "fr", tmp_path / "fr")
+
+
+def test_an_english_receipt_is_english_throughout(english):
+    from datetime import UTC, datetime
+
+    from pos.messages import text
+    from pos.ui import receipts
+
+    redeemed = receipts.receipt_text(_receipt())
+    assert dict(redeemed.lines)["Status"] == "Prepayment redeemed"
+    refund = receipts.receipt_text(
+        _receipt(
+            kind="cancellation",
+            status=text("cancelled"),
+            cancels_number="7654321",
+            cancels_occurred_at=datetime(2026, 9, 1, 8, 0, tzinfo=UTC),
+            to_pay_at_till_cents=0,
+        )
+    )
+    split = receipts.receipt_text(
+        _receipt(kind="counter_payment", status=text("paid"), to_pay_at_till_cents=3500)
+    )
+    for receipt in (redeemed, refund, split):
+        words = " ".join([receipt.title, *receipt.footer, *(k + " " + v for k, v in receipt.lines)])
+        for french in (
+            "Prépaiement",
+            "Porte-monnaie",
+            "Statut",
+            "Montant",
+            "Solde",
+            "Reçu",
+            "Payé",
+        ):
+            assert french not in words, (french, words)
+    assert dict(refund.lines)["Cancelled transaction"].startswith("No. 7654321 of ")
+    assert dict(split.lines)["Left to pay at the till"] == "35,00 €"
+
+
+def test_the_reconciliation_detail_is_english(english):
+    from pos.messages import text
+    from pos.ui import texts
+
+    assert texts.difference(text("count_differs", local=5, central=6)) == (
+        "count: terminal 5, central service 6"
+    )
+    assert texts.difference(text("amount_differs", local="-25,00 €", central="-24,00 €")) == (
+        "amount: terminal -25,00 €, central service -24,00 €"
+    )
+    assert texts.difference(text("not_yet_sent", count=2)) == "2 operation(s) not sent yet"
+
+
+def test_the_voucher_screen_names_the_wallet_as_the_receipt_does(qtbot):
+    from pos.results import VoucherView
+    from pos.ui.counter_panels import VoucherPanel
+
+    panel = VoucherPanel()
+    qtbot.addWidget(panel)
+    panel.show_voucher(
+        VoucherView(
+            ticket_number="898564564632",
+            transaction_number="1234567",
+            status="pending",
+            status_label="",
+            partner_code="L212",
+            card_number="23166621",
+            holder_name="Jean MARTIN",
+            wallet_code="MANUEQUIP",
+            amount_cents=12000,
+            created_at=None,
+            redeemed_at=None,
+            redeemable=True,
+        )
+    )
+    assert panel.fields["wallet"].text() == "Manuels et équipements"
+    assert panel.fields["wallet"].text() == _receipt().wallet_label

@@ -26,10 +26,10 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 
 
-def start_xvfb():
+def start_xvfb(size: str = "1280x800x24"):
     read, write = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", size, "-nolisten", "tcp"],
         pass_fds=(write,),
         stderr=subprocess.DEVNULL,
     )
