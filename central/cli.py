@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -352,7 +352,31 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_keys_rotate
     )
     with_db(keys.add_parser("list", help="lister les clés")).set_defaults(func=cmd_keys_list)
+    _ops_parsers(sub, with_db)
     return parser
+
+
+def _ops(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A command of `central.ops.<module>`, imported only when it runs."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        result: int = getattr(importlib.import_module(f"central.ops.{module}"), name)(args)
+        return result
+
+    return run
+
+
+def _ops_parsers(sub: argparse._SubParsersAction, with_db: Callable[..., Any]) -> None:
+    """The operations' commands (central/ops): backup, restore."""
+    backup = with_db(sub.add_parser("backup", help="sauvegarder la base (à chaud)"))
+    backup.add_argument("--to", required=True, metavar="FICHIER")
+    backup.set_defaults(func=_ops("backup", "cmd_backup"))
+    restore = with_db(sub.add_parser("restore", help="restaurer une sauvegarde (service arrêté)"))
+    restore.add_argument("--from", dest="source", required=True, metavar="FICHIER")
+    restore.add_argument("--force", action="store_true", help="remplacer une base non vide")
+    restore.set_defaults(func=_ops("backup", "cmd_restore"))
 
 
 def _clock_setting(text: str) -> str:
