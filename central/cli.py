@@ -369,7 +369,7 @@ def _ops(module: str, name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def _ops_parsers(sub: argparse._SubParsersAction, with_db: Callable[..., Any]) -> None:
-    """The operations' commands (central/ops): backup, restore."""
+    """The operations' commands (central/ops): backup, restore, purge."""
     backup = with_db(sub.add_parser("backup", help="sauvegarder la base (à chaud)"))
     backup.add_argument("--to", required=True, metavar="FICHIER")
     backup.set_defaults(func=_ops("backup", "cmd_backup"))
@@ -377,6 +377,18 @@ def _ops_parsers(sub: argparse._SubParsersAction, with_db: Callable[..., Any]) -
     restore.add_argument("--from", dest="source", required=True, metavar="FICHIER")
     restore.add_argument("--force", action="store_true", help="remplacer une base non vide")
     restore.set_defaults(func=_ops("backup", "cmd_restore"))
+    purge = with_db(sub.add_parser("purge", help="effacer les données personnelles échues (RGPD)"))
+    what = purge.add_mutually_exclusive_group(required=True)
+    what.add_argument("--dry-run", action="store_true", help="compter seulement")
+    what.add_argument("--apply", action="store_true", help="effacer")
+    purge.add_argument("--retention-years", type=_years, default=3, metavar="ANS")
+    purge.set_defaults(func=_ops("purge", "cmd_purge"))
+
+
+def _years(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 100:
+        raise argparse.ArgumentTypeError("un nombre d'années entre 1 et 100")
+    return int(text)
 
 
 def _clock_setting(text: str) -> str:
