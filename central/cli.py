@@ -54,7 +54,10 @@ def _prepare(url: str | None, *, demo: bool) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from central.metrics import prepare_multiprocess
+
     _configure_logging(args.log_level)
+    prepare_multiprocess(args.workers)  # before any worker counts anything
     url = _prepare(args.database, demo=args.demo)
     os.environ["HDF_CENTRAL_DATABASE_URL"] = url
     os.environ["HDF_CENTRAL_WORKERS"] = str(args.workers)
