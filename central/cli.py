@@ -297,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = with_db(sub.add_parser("seed", help="charger des données"))
     seed.add_argument("--demo", action="store_true", help="le jeu de démonstration DEMO.md")
-    seed.set_defaults(func=cmd_seed)
+    _scale_seed_arguments(seed)
 
     partner = sub.add_parser("partner", help="partenaires").add_subparsers(
         dest="action", required=True
@@ -386,6 +386,29 @@ def _ops_parsers(sub: argparse._SubParsersAction, with_db: Callable[..., Any]) -
     what.add_argument("--apply", action="store_true", help="effacer")
     purge.add_argument("--retention-years", type=_years, default=3, metavar="ANS")
     purge.set_defaults(func=_ops("purge", "cmd_purge"))
+
+
+def _scale_seed_arguments(seed: argparse.ArgumentParser) -> None:
+    """`seed --scale` and its sizes (central/ops/scale_seed.py); `seed --demo` stays cmd_seed."""
+    scale = _ops("scale_seed", "cmd_seed_scale")
+    seed.set_defaults(func=lambda args: scale(args) if args.scale else cmd_seed(args))
+    seed.add_argument("--scale", action="store_true", help="un jeu à la taille de la région")
+    for name, default in (
+        ("cards", 350_000),
+        ("partners", 1_500),
+        ("terminals", 3_000),
+        ("transactions", 10_000_000),
+        ("days", 730),
+        ("random-seed", 2026),
+    ):
+        seed.add_argument(f"--{name}", type=_count, default=default, metavar="N")
+    seed.add_argument("--force", action="store_true", help="remplacer une base non vide")
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or len(text) > 9:
+        raise argparse.ArgumentTypeError("un nombre entier positif")
+    return int(text)
 
 
 def _years(text: str) -> int:

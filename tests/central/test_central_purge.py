@@ -3,17 +3,12 @@ card is over for longer than the retention setting; the transactions are kept wh
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given
-from hypothesis import strategies as st
 from support.central_server import run_central_cli, sqlite_url
-
-from central.cli import _years
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 PURGE_DAY = "2026-11-24T10:00:00+01:00"  # retention 3 years: over before 2023-11-24 is purged
@@ -119,14 +114,3 @@ def test_purge_needs_to_be_told_dry_run_or_apply(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "--dry-run" in done.stderr
-
-
-@given(st.text(max_size=12))
-def test_retention_years_is_a_whole_number_of_years_or_a_clear_refusal(text: str) -> None:
-    try:
-        years = _years(text)
-    except argparse.ArgumentTypeError as exc:
-        assert "entre 1 et 100" in str(exc)
-    else:
-        assert 1 <= years <= 100
-        assert years == int(text)
