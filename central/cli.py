@@ -406,13 +406,13 @@ def _scale_seed_arguments(seed: argparse.ArgumentParser) -> None:
 
 
 def _count(text: str) -> int:
-    if not text.isdigit() or len(text) > 9:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise argparse.ArgumentTypeError("un nombre entier positif")
     return int(text)
 
 
 def _years(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 100:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 100:
         raise argparse.ArgumentTypeError("un nombre d'années entre 1 et 100")
     return int(text)
 

@@ -30,7 +30,6 @@ import itertools
 import random
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -133,6 +132,10 @@ def _instant(day: date, minute_of_day: int) -> datetime:
     return local.astimezone(UTC)
 
 
+_UUID_CLEAR = ~((0xF << 76) | (0xC << 60))  # version nibble and variant bits
+_UUID_SET = (4 << 76) | (0x8 << 60)
+
+
 class Generator:
     """Rows of every table, in an order the foreign keys accept, from one random generator."""
 
@@ -144,11 +147,14 @@ class Generator:
         self.created = _instant(self.start - timedelta(days=1), 8 * 60)
         self.days = [self.start + timedelta(days=i) for i in range(spec.days)]
         weights = [_day_weight(d) for d in self.days]
+        # Shop hours never cross a DST change (at 2-3 am): one UTC base per day, plus minutes.
+        self.noon = [_instant(d, 12 * 60) - timedelta(hours=12) for d in self.days]
         self.cum = list(itertools.accumulate(weights))
         self._numbers = self._permutation(NUMBER_SPACE, 1_000_000)
         self._tickets = self._permutation(TICKET_SPACE, 100_000_000_000)
         self.partner_rows: list[dict[str, Any]] = []
-        self.partner_weights: list[float] = []
+        self.partner_share: list[float] = []
+        self._choices: dict[tuple[str, bool, bool], tuple[list[int], list[float]]] = {}
         self.terminals_of: dict[int, list[str]] = {}
         self.status_events: list[dict[str, Any]] = []
 
@@ -161,7 +167,10 @@ class Generator:
         return (str(base + (a * i + b) % space) for i in itertools.count())
 
     def uuid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        """A version-4 UUID from the generator (str(uuid.UUID(...)) costs three times more)."""
+        bits = self.rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET
+        h = f"{bits:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def _hash(self, password: str) -> str:
         salt = self.rng.getrandbits(128).to_bytes(16, "big")
@@ -198,7 +207,7 @@ class Generator:
                 row["password_hash"] = hashed
         self.partner_rows = rows
         # A few big shops, many small ones (Pareto): the busiest partner's statement is heavy.
-        self.partner_weights = list(itertools.accumulate(self.rng.paretovariate(1.2) for _ in rows))
+        self.partner_share = [self.rng.paretovariate(1.2) for _ in rows]
         return rows
 
     def terminals(self) -> list[dict[str, Any]]:
@@ -330,19 +339,24 @@ class Generator:
         }  # fmt: skip
 
     def _partner(self, wallet_code: str, *, online: bool = False, prepay: bool = False) -> int:
-        for _ in range(50):
-            n = bisect.bisect_left(
-                self.partner_weights, self.rng.random() * self.partner_weights[-1]
-            )
-            p = self.partner_rows[min(n, len(self.partner_rows) - 1)]
-            if wallet_code not in p["wallet_codes"].split(","):
-                continue
-            if (online and not p["accepts_online_payment"]) or (
-                prepay and not p["accepts_prepayment"]
-            ):
-                continue
-            return int(p["id"])
-        return 0  # none found: the caller makes a plain counter payment instead
+        """A partner taking this wallet (and online payments, or prepayments), by its weight."""
+        key = (wallet_code, online, prepay)
+        if key not in self._choices:
+            ids, weights = [], []
+            for p, w in zip(self.partner_rows, self.partner_share, strict=True):
+                if wallet_code not in p["wallet_codes"].split(","):
+                    continue
+                if (online and not p["accepts_online_payment"]) or (
+                    prepay and not p["accepts_prepayment"]
+                ):
+                    continue
+                ids.append(int(p["id"]))
+                weights.append(w)
+            self._choices[key] = (ids, list(itertools.accumulate(weights)))
+        ids, cum = self._choices[key]
+        if not ids:
+            return 0  # none: the caller makes a plain counter payment instead
+        return ids[bisect.bisect_left(cum, self.rng.random() * cum[-1])]
 
     def _ledger(self, out: dict[str, list[dict[str, Any]]], card_id: int, number: str,
                 balances: dict[str, list[int]], k: int, lo: int, hi: int, *,
@@ -358,10 +372,12 @@ class Generator:
             for _ in range(k)
         )  # fmt: skip
         codes = list(balances)
+        # Amounts sized so the k rows fit in what was loaded (about 80 % of it spent).
+        mean = max(150.0, 0.8 * sum(b for _, b in balances.values()) / k)
         j = 0
         while j < len(slots):
             day_index, minute = slots[j]
-            at = _instant(self.days[day_index], minute)
+            at = self.noon[day_index] + timedelta(minutes=minute)
             code = self.rng.choice(codes)
             wallet = balances[code]
             if wallet[1] < 100:  # spent: what remains happens on another wallet or not at all
@@ -370,8 +386,8 @@ class Generator:
                 if wallet[1] < 100:
                     return
             follow = slots[j + 1] if j + 1 < len(slots) else None
-            follow_at = _instant(self.days[follow[0]], follow[1]) if follow else None
-            amount = min(wallet[1], 5000, max(100, int(self.rng.expovariate(1 / 1800))))
+            follow_at = self.noon[follow[0]] + timedelta(minutes=follow[1]) if follow else None
+            amount = min(wallet[1], 5000, max(100, int(self.rng.expovariate(1 / mean))))
             roll = self.rng.random()
             common: dict[str, Any] = {
                 "card_id": card_id, "card_number": number, "wallet_code": code
@@ -393,7 +409,7 @@ class Generator:
                     ))  # fmt: skip
                     j += 1
                     continue
-            partner = self._partner(code) or int(self.partner_rows[0]["id"])
+            partner = self._partner(code) or self._partner("MANUEQUIP")
             terminal = self.rng.choice(self.terminals_of[partner])
             offline = self.rng.random() < 0.08
             recorded = at
