@@ -163,10 +163,14 @@ def watch_engine(engine: Engine, pool_size: int) -> None:
         rows = [p for p in (multiparams or []) if isinstance(p, dict)]
         if isinstance(params, dict) and params:
             rows.append(params)
-        pending = conn.info.setdefault(_PENDING, [])
-        pending += [
-            (str(r.get("kind")), bool(r.get("offline")), r.get("amount_cents")) for r in rows
-        ]
+        # By row id: an insert skipped because its number was taken is retried with the same id.
+        pending = conn.info.setdefault(_PENDING, {})
+        for r in rows:
+            pending[r.get("id")] = (
+                str(r.get("kind")),
+                bool(r.get("offline")),
+                r.get("amount_cents"),
+            )
 
     @event.listens_for(engine, "begin")
     def _began(conn: Connection) -> None:
@@ -174,7 +178,7 @@ def watch_engine(engine: Engine, pool_size: int) -> None:
 
     @event.listens_for(engine, "commit")
     def _committed(conn: Connection) -> None:
-        for kind, offline, cents in conn.info.pop(_PENDING, ()):
+        for kind, offline, cents in conn.info.pop(_PENDING, {}).values():
             labels = {"kind": kind, "offline": "true" if offline else "false"}
             LEDGER_ROWS.labels(**labels).inc()
             if isinstance(cents, int):
