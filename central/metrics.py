@@ -21,8 +21,10 @@ worker writes its own files there, and any worker answers `/metrics` with the su
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -108,7 +110,10 @@ def prepare_multiprocess(workers: int) -> None:
     """Before uvicorn starts N workers: a metrics folder they share, emptied of a previous run."""
     if workers <= 1 and not os.environ.get(MULTIPROC_VAR):
         return
-    folder = os.environ.get(MULTIPROC_VAR) or tempfile.mkdtemp(prefix="hdf-central-metrics-")
+    folder = os.environ.get(MULTIPROC_VAR) or ""
+    if not folder:  # ours: removed when `serve` ends (the workers do not run this)
+        folder = tempfile.mkdtemp(prefix="hdf-central-metrics-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
     Path(folder).mkdir(parents=True, exist_ok=True)
     for stale in Path(folder).glob("*.db"):
         stale.unlink()
