@@ -22,6 +22,9 @@ The map (one responsibility a file; docs/API-notes.md records the choices where 
 - `security.py` (passwords, tokens, login limiter), `keyring.py` (QR signing keys), `clock.py`
   (instants and business days), `photos.py`, `voucher_pdf.py`.
 - `admin.py` (reference data, the DEMO.md set) and `cli.py` (`hdf-central`).
+- `metrics.py`: `/metrics` (Prometheus, summed over workers) and the readiness probe.
+- `ops/`: running it like a real service: `backup` (and restore), `purge` (RGPD retention,
+  docs/RETENTION.md), `scale_seed` (`seed --scale`, a region-sized data set); docs/DEPLOY.md.
 """
 
 __version__ = "0.1.0"

@@ -20,7 +20,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from central import __version__
+from central import __version__, metrics
 from central.routes import ROUTERS
 from central.security import return_hash_memory_to_the_os
 from central.service import Service
@@ -56,6 +56,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             service.db.dispose()
+            metrics.process_ended()
 
     app = FastAPI(
         title="Génération #HDF — service central",
@@ -75,6 +76,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.add_middleware(RequestLog)
     install_error_handlers(app)
     install_openapi(app)
+    metrics.install(app, service)  # /metrics, /v1/health/ready, request and ledger counters
     return app
 
 

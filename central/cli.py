@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -54,7 +54,10 @@ def _prepare(url: str | None, *, demo: bool) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from central.metrics import prepare_multiprocess
+
     _configure_logging(args.log_level)
+    prepare_multiprocess(args.workers)  # before any worker counts anything
     url = _prepare(args.database, demo=args.demo)
     os.environ["HDF_CENTRAL_DATABASE_URL"] = url
     os.environ["HDF_CENTRAL_WORKERS"] = str(args.workers)
@@ -294,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = with_db(sub.add_parser("seed", help="charger des données"))
     seed.add_argument("--demo", action="store_true", help="le jeu de démonstration DEMO.md")
-    seed.set_defaults(func=cmd_seed)
+    _scale_seed_arguments(seed)
 
     partner = sub.add_parser("partner", help="partenaires").add_subparsers(
         dest="action", required=True
@@ -352,7 +355,66 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_keys_rotate
     )
     with_db(keys.add_parser("list", help="lister les clés")).set_defaults(func=cmd_keys_list)
+    _ops_parsers(sub, with_db)
     return parser
+
+
+def _ops(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A command of `central.ops.<module>`, imported only when it runs."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        result: int = getattr(importlib.import_module(f"central.ops.{module}"), name)(args)
+        return result
+
+    return run
+
+
+def _ops_parsers(sub: argparse._SubParsersAction, with_db: Callable[..., Any]) -> None:
+    """The operations' commands (central/ops): backup, restore, purge."""
+    backup = with_db(sub.add_parser("backup", help="sauvegarder la base (à chaud)"))
+    backup.add_argument("--to", required=True, metavar="FICHIER")
+    backup.set_defaults(func=_ops("backup", "cmd_backup"))
+    restore = with_db(sub.add_parser("restore", help="restaurer une sauvegarde (service arrêté)"))
+    restore.add_argument("--from", dest="source", required=True, metavar="FICHIER")
+    restore.add_argument("--force", action="store_true", help="remplacer une base non vide")
+    restore.set_defaults(func=_ops("backup", "cmd_restore"))
+    purge = with_db(sub.add_parser("purge", help="effacer les données personnelles échues (RGPD)"))
+    what = purge.add_mutually_exclusive_group(required=True)
+    what.add_argument("--dry-run", action="store_true", help="compter seulement")
+    what.add_argument("--apply", action="store_true", help="effacer")
+    purge.add_argument("--retention-years", type=_years, default=3, metavar="ANS")
+    purge.set_defaults(func=_ops("purge", "cmd_purge"))
+
+
+def _scale_seed_arguments(seed: argparse.ArgumentParser) -> None:
+    """`seed --scale` and its sizes (central/ops/scale_seed.py); `seed --demo` stays cmd_seed."""
+    scale = _ops("scale_seed", "cmd_seed_scale")
+    seed.set_defaults(func=lambda args: scale(args) if args.scale else cmd_seed(args))
+    seed.add_argument("--scale", action="store_true", help="un jeu à la taille de la région")
+    for name, default in (
+        ("cards", 350_000),
+        ("partners", 1_500),
+        ("terminals", 3_000),
+        ("transactions", 10_000_000),
+        ("days", 730),
+        ("random-seed", 2026),
+    ):
+        seed.add_argument(f"--{name}", type=_count, default=default, metavar="N")
+    seed.add_argument("--force", action="store_true", help="remplacer une base non vide")
+
+
+def _count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise argparse.ArgumentTypeError("un nombre entier positif")
+    return int(text)
+
+
+def _years(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 100:
+        raise argparse.ArgumentTypeError("un nombre d'années entre 1 et 100")
+    return int(text)
 
 
 def _clock_setting(text: str) -> str:

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from central import clock
+from central import clock, metrics
 from central.errors import PROBLEM_MEDIA_TYPE, ApiError, problem_response, validation
 from central.schemas import REQUEST_MODELS, Problem
 
@@ -72,6 +72,7 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            metrics.observe_request(scope, status, time.perf_counter() - started)
             line = {
                 "ts": clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "event": "request",
@@ -95,10 +96,11 @@ def log_fields(request: Request) -> dict[str, Any]:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> Response:
+    async def _api_error(request: Request, exc: ApiError) -> Response:
         headers = dict(exc.headers)
         if exc.code == "rate_limited":
             headers.setdefault("Retry-After", "60")
+            metrics.rate_limit_refused(metrics.route_of(request.scope))
         return problem_response(exc.status, exc.code, exc.detail, headers or None, **exc.extra)
 
     @app.exception_handler(RequestValidationError)

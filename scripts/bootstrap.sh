@@ -17,6 +17,8 @@ hdf_debian_packages=(
   libzbar0
   # tests on a virtual screen
   xvfb xauth xdotool x11-apps
+  # the multi-host test: TLS in front of two central services (docs/DEPLOY.md)
+  nginx
 )
 
 hdf_is_root() { [ "$(id -u)" = 0 ]; }

@@ -14,6 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from central.clock import business_day, fmt_instant
 from central.errors import ApiError
@@ -139,11 +141,19 @@ class TxnValues:
 
 
 _INSERT_TRANSACTION = insert(transactions)
+# A random 7-digit number (9 million of them) already taken is drawn again, not a 500: at the
+# region's size (millions of rows) a draw collides often (at 1 million rows, one in nine).
+_INSERT_NEW_NUMBER = {
+    name: insert_of(transactions)
+    .on_conflict_do_nothing(index_elements=["number"])
+    .returning(transactions.c.id)  # a row back: inserted (rowcount is -1 with psycopg)
+    for name, insert_of in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+NUMBER_DRAWS = 50
 
 
 def insert_transaction(conn: Connection, **values: Any) -> TxnValues:
     values.setdefault("id", str(uuid.uuid4()))
-    values.setdefault("number", new_transaction_number())
     values.setdefault("status", "completed")
     values.setdefault("offline", False)
     values.setdefault("cancels", None)
@@ -151,8 +161,18 @@ def insert_transaction(conn: Connection, **values: Any) -> TxnValues:
     values.setdefault("reason", None)
     values.setdefault("terminal_id", None)
     values.setdefault("voucher_ticket", None)
-    conn.execute(_INSERT_TRANSACTION, values)
-    return TxnValues(**values)
+    if "number" in values:
+        conn.execute(_INSERT_TRANSACTION, values)
+        return TxnValues(**values)
+    statement = _INSERT_NEW_NUMBER.get(conn.dialect.name)
+    for _ in range(NUMBER_DRAWS):
+        values["number"] = new_transaction_number()
+        if statement is None:
+            conn.execute(_INSERT_TRANSACTION, values)
+            return TxnValues(**values)
+        if conn.execute(statement, values).first() is not None:
+            return TxnValues(**values)
+    raise RuntimeError(f"no free transaction number in {NUMBER_DRAWS} draws")
 
 
 def insert_counter_transaction(

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from central import idempotency, ledger, queries, schemas
+from central import idempotency, ledger, metrics, queries, schemas
 from central.clock import parse_instant
 from central.errors import ApiError, validation
 from central.ledger import TerminalCaller
@@ -38,7 +38,9 @@ router = APIRouter(tags=["terminal"])
 )
 async def sync(request: Request, caller: Terminal, svc: Svc) -> Response:
     raw = await request.body()
-    return dict_response(200, await run_in_threadpool(apply_batch, svc, caller, raw))
+    result = await run_in_threadpool(apply_batch, svc, caller, raw)
+    metrics.count_sync_results(result["results"])
+    return dict_response(200, result)
 
 
 @router.get("/v1/denylist", response_model=schemas.Denylist, openapi_extra=TERMINAL_AUTH)
