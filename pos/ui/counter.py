@@ -31,6 +31,7 @@ from pos.ui.counter_panels import PayPanel, ResultPanel, VoucherPanel, repolish
 from pos.ui.printing import ReceiptDesk
 from pos.ui.services import Services
 from pos.ui.tasks import Operation
+from pos.ui.wedge import accept_scans
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,8 @@ class CounterScreen(QWidget):
         self.pay_panel = PayPanel()
         self.pay_panel.pay_requested.connect(self.pay)
         self.pay_panel.back.clicked.connect(self.back)
+        for field in (self.input, self.pay_panel.amount):  # a scan there is a scan, not text
+            accept_scans(field)
         card_page = QWidget()
         card_layout = QHBoxLayout(card_page)
         card_layout.addWidget(self.card_panel, 3)
