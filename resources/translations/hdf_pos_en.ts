@@ -463,6 +463,33 @@
     </message>
 </context>
 <context>
+    <name>ProductNotice</name>
+    <message>
+        <source>Ajouter à la référence du paiement (F8)</source>
+        <translation>Add to the payment's reference (F8)</translation>
+    </message>
+    <message>
+        <source>Code produit {code} : la carte reste ouverte.</source>
+        <translation>Product code {code}: the card stays open.</translation>
+    </message>
+    <message>
+        <source>{reason} La carte reste ouverte.</source>
+        <translation>{reason} The card stays open.</translation>
+    </message>
+    <message>
+        <source>Référence du paiement pleine ({max} caractères) : code non ajouté.</source>
+        <translation>Payment reference full ({max} characters): code not added.</translation>
+    </message>
+    <message>
+        <source>Code produit {code} ajouté à la référence du paiement.</source>
+        <translation>Product code {code} added to the payment's reference.</translation>
+    </message>
+    <message>
+        <source>Référence du paiement : {reference}</source>
+        <translation>Payment reference: {reference}</translation>
+    </message>
+</context>
+<context>
     <name>Prompts</name>
     <message>
         <source>Oui</source>
