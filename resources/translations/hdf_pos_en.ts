@@ -667,8 +667,20 @@
         <translation>No camera</translation>
     </message>
     <message>
-        <source>Caméra {number}</source>
-        <translation>Camera {number}</translation>
+        <source>Recherche des caméras…</source>
+        <translation>Looking for cameras…</translation>
+    </message>
+    <message>
+        <source>Caméra {number} ({width}×{height})</source>
+        <translation>Camera {number} ({width}×{height})</translation>
+    </message>
+    <message>
+        <source>{count} caméra(s) trouvée(s) ; ou indiquez un fichier vidéo ou une URL.</source>
+        <translation>{count} camera(s) found; or give a video file or a URL.</translation>
+    </message>
+    <message>
+        <source>Aucune caméra trouvée sur ce poste : indiquez un fichier vidéo ou une URL.</source>
+        <translation>No camera found on this computer: give a video file or a URL.</translation>
     </message>
     <message>
         <source>0 pour la première caméra, ou un fichier vidéo</source>
