@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.scan import AZERTY_DIGITS
 from pos.scanner.wedge import BurstTracker, KeyClock, Typed, WedgeEvent, WedgeReader, WedgeScan
 
 _TERMINATOR_KEYS = {Qt.Key.Key_Return: "\r", Qt.Key.Key_Enter: "\r", Qt.Key.Key_Tab: "\t"}
@@ -151,8 +152,10 @@ class WedgeFilter(QObject):
         if burst is None:
             return False
         line = field.lineEdit() if isinstance(field, QComboBox) else field
-        if isinstance(line, QLineEdit) and line.text().endswith(burst):
-            line.setText(line.text()[: -len(burst)])
+        if isinstance(line, QLineEdit):
+            kept, tail = line.text()[: -len(burst)], line.text()[-len(burst) :]
+            if burst in (tail, tail.translate(AZERTY_DIGITS)):  # as typed, maybe on AZERTY
+                line.setText(kept)
         self.scanned.emit(burst)
         return True
 

@@ -327,7 +327,8 @@ def press(widget, text: str, every_ms: int, start: int = 1_000_000) -> None:
     for i, ch in enumerate(text):
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             target = QApplication.focusWidget() or widget
-            key = Qt.Key(ord(ch.upper())) if ch.isalnum() else Qt.Key.Key_unknown
+            key = Qt.Key(ord(ch.upper())) if ch.isascii() and ch.isalnum() else Qt.Key.Key_unknown
+            key = Qt.Key.Key_Return if ch == "\r" else key
             event = QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, ch)
             event.setTimestamp(start + i * every_ms)
             QApplication.sendEvent(target, event)
@@ -381,3 +382,19 @@ def test_fast_typing_stays_in_a_reason_dialog_but_is_a_scan_in_the_scan_field(ui
     focus(qtbot, ui.window, ui.counter.input)
     press(ui.counter.input, "23166621\r", 10)
     qtbot.waitUntil(lambda: scans == ["23166621"], timeout=2000)
+
+
+def test_a_burst_into_the_search_field_is_taken_back_out_as_a_scan(ui, qtbot):
+    """The transactions' search keeps a person's keys at once; a scanner's burst and its Enter
+    (here from a scanner set for QWERTY on an AZERTY keyboard) still reach the counter."""
+    scans = []
+    ui.launcher.wedge.scanned.connect(scans.append)
+    ui.window.tabs.setCurrentWidget(ui.window.transactions)
+    search = ui.window.transactions.search
+    focus(qtbot, ui.window, search)
+    press(search, "2026", 120)  # a person, 120 ms a key: each key lands at once
+    assert search.text() == "2026"
+    press(search, 'é"&---é&\r', 3, start=2_000_000)
+    qtbot.waitUntil(lambda: scans == ["23166621"], timeout=2000)
+    assert search.text() == "2026"
+    qtbot.waitUntil(lambda: ui.counter.card is not None, timeout=test_ui_counter.WAIT_MS)
