@@ -22,7 +22,6 @@ class ProductNotice(QFrame):
         self.codes: list[str] = []
         self._pending: str | None = None
         self.message = QLabel()
-        self.message.setObjectName("cardStatus")
         self.message.setWordWrap(True)
         self.add = QPushButton(self.tr("Ajouter à la référence du paiement (F8)"))
         self.add.clicked.connect(self.add_pending)
@@ -34,7 +33,7 @@ class ProductNotice(QFrame):
         row.addWidget(self.message, 1)
         row.addWidget(self.add)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setContentsMargins(10, 6, 10, 6)
         layout.addLayout(row)
         layout.addWidget(self.reference_label)
         self.clear()
