@@ -86,6 +86,7 @@ class WedgeFilter(QObject):
         self._replaying = False
         self._last_tick = 0.0
         self._last_key = 0.0  # when the last key was handled (local clock)
+        self._late_ticks = 0
         self._timer = QTimer(self)
         self._timer.setInterval(_TICK_MS)
         self._timer.timeout.connect(self._tick)
@@ -175,7 +176,10 @@ class WedgeFilter(QObject):
         now = _now_ms()
         late = now - self._last_tick > 3 * _TICK_MS
         self._last_tick = now
-        if late or now - self._last_key <= self.reader.config.max_gap_ms:
+        # A GUI thread that is always slow must not hold a person's keys for ever: the third late
+        # tick in a row decides all the same.
+        self._late_ticks = self._late_ticks + 1 if late else 0
+        if (late and self._late_ticks < 3) or now - self._last_key <= self.reader.config.max_gap_ms:
             # The GUI thread was stalled, or keys are still coming in (maybe piled up behind a
             # stall, their stamps long past): a pause is judged once the queue has been read.
             return
