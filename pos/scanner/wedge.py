@@ -64,6 +64,11 @@ def _azerty(text: str) -> str:
     return text
 
 
+def as_scanned(text: str) -> str:
+    """What a burst of these keys is read as: digits when typed on the AZERTY digit row."""
+    return _azerty(text)
+
+
 @dataclass
 class WedgeReader:
     config: WedgeConfig = field(default_factory=WedgeConfig)

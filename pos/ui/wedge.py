@@ -37,8 +37,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.scan import AZERTY_DIGITS
-from pos.scanner.wedge import BurstTracker, KeyClock, Typed, WedgeEvent, WedgeReader, WedgeScan
+from pos.scanner.wedge import (
+    BurstTracker,
+    KeyClock,
+    Typed,
+    WedgeEvent,
+    WedgeReader,
+    WedgeScan,
+    as_scanned,
+)
 
 _TERMINATOR_KEYS = {Qt.Key.Key_Return: "\r", Qt.Key.Key_Enter: "\r", Qt.Key.Key_Tab: "\t"}
 _KEY_OF = {"\r": Qt.Key.Key_Return, "\n": Qt.Key.Key_Return, "\t": Qt.Key.Key_Tab}
@@ -155,7 +162,7 @@ class WedgeFilter(QObject):
         line = field.lineEdit() if isinstance(field, QComboBox) else field
         if isinstance(line, QLineEdit):
             kept, tail = line.text()[: -len(burst)], line.text()[-len(burst) :]
-            if burst in (tail, tail.translate(AZERTY_DIGITS)):  # as typed, maybe on AZERTY
+            if burst in (tail, as_scanned(tail)):  # as typed, maybe on the AZERTY digit row
                 line.setText(kept)
         self.scanned.emit(burst)
         return True
