@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
 from test_ui_xvfb import pytestmark as xvfb_marks
 from test_ui_xvfb import start_xvfb
 from ui_harness import card_qr
+from ui_xwd import xwd_to_qimage
 
 from pos.scan import AZERTY_DIGITS
 from pos.scanner.wedge import KeyClock, Typed, WedgeReader, WedgeScan
@@ -46,6 +47,7 @@ REPO = HERE.parents[1]
 CARD, CARD_PASSWORD = "23166621", "Demo-3116960"
 TICKET = "898564564632"
 ISBN = "9782070612758"
+SHOTS_DIR = REPO / "test-output" / "ui-scan"
 
 
 def _hardware_priority() -> None:
@@ -149,6 +151,16 @@ class Driver:
         if enter:
             xdo(self.display, "key", "Return")
 
+    def screenshot(self, name: str) -> None:
+        """The whole X screen, as a person would see it, into test-output/ui-scan/."""
+        dump = SHOTS_DIR / f"{name}.xwd"
+        SHOTS_DIR.mkdir(parents=True, exist_ok=True)
+        with open(dump, "wb") as f:
+            env = {**os.environ, "DISPLAY": self.display}
+            subprocess.run(["xwd", "-root", "-silent"], env=env, stdout=f, check=True, timeout=30)
+        xwd_to_qimage(dump).save(str(SHOTS_DIR / f"{name}.png"))
+        dump.unlink()
+
     def close(self) -> None:
         if self.proc.stdin is not None:
             self.proc.stdin.close()
@@ -211,6 +223,7 @@ def test_a_card_qr_of_300_characters_is_one_scan_while_the_gui_is_busy(counter, 
     counter.until("w.counter.card.card_number if w.counter.card else None", repr(CARD))
     assert counter.ask("w.counter.input.text()") == "''"  # nothing leaked into the field
     assert counter.ask("w.counter.pages.currentIndex()") == "1"  # the card page
+    counter.screenshot("xvfb-card-qr-while-busy")
 
 
 @on_xvfb
