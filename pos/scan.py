@@ -18,6 +18,10 @@ from hdf_common import qrtoken
 AZERTY_DIGITS = str.maketrans("&é\"'(-è_çà", "1234567890")
 # AIM symbology identifiers some scanners put in front (]Q1 QR, ]C0 Code 128, ]E0 EAN-13 ...).
 _AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
+# Product codes the terminal never reads (issue 12): a 13-digit EAN (978/979 for a book's ISBN).
+# 8 digits always stay a card number and 12 a ticket number (an EAN-8 or a UPC-A cannot be told
+# from them by their digits; whatever symbology prefix the scanner sends is ignored).
+PRODUCT_CODE_LENGTHS = frozenset({13})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MAX_SCAN_LENGTH = 4096
 
@@ -37,6 +41,7 @@ class Scan:
     card_number: str | None = None
     ticket_number: str | None = None
     token: str | None = None  # the JWS without its HDF1:/HDFV1: prefix
+    product_code: str | None = None  # an INVALID scan that is a product's EAN/UPC (a book's)
     claims: Mapping[str, Any] = field(default_factory=dict)  # unverified until verify_scan
     reason: str | None = None
 
@@ -85,6 +90,14 @@ def parse_scan(text: object) -> Scan:
             return _parse_token(raw, raw[len(prefix) :].strip(), kind)
     digits = re.sub(r"[\s.\-]", "", raw.translate(AZERTY_DIGITS))
     if digits.isascii() and digits.isdigit():
+        if len(digits) in PRODUCT_CODE_LENGTHS:
+            return Scan(
+                ScanKind.INVALID,
+                raw,
+                product_code=digits,
+                reason=f"Code produit {digits} ({len(digits)} chiffres) : ce n'est ni une "
+                "carte Génération #HDF ni un prépaiement.",
+            )
         if len(digits) == 8:
             return Scan(ScanKind.CARD_NUMBER, raw, card_number=digits)
         if len(digits) == 12:

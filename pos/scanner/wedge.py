@@ -8,6 +8,7 @@ give back to the focused field. Plain Python: the window adapts Qt key events to
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 from pos.scan import AZERTY_DIGITS, Scan, parse_scan
@@ -21,6 +22,9 @@ class WedgeConfig:
     # The longest gap between two keys of one scanner burst. Scanners measured at 2-15 ms a key;
     # the fastest people rarely go under 60 ms between two keys.
     max_gap_ms: float = 40.0
+    # Once the held keys are a burst (`min_length` keys within `max_gap_ms`), a gap up to this
+    # long still continues it: a busy machine or a wireless scanner may hiccup in a long QR.
+    burst_gap_ms: float = 100.0
     # Shorter bursts are people (or a key held down): a card number has 8 digits.
     min_length: int = 6
     # A burst without terminator ends after this pause.
@@ -58,6 +62,11 @@ def _azerty(text: str) -> str:
     if text and set(text) <= _AZERTY_ROW | set("0123456789"):
         return text.translate(AZERTY_DIGITS)
     return text
+
+
+def as_scanned(text: str) -> str:
+    """What a burst of these keys is read as: digits when typed on the AZERTY digit row."""
+    return _azerty(text)
 
 
 @dataclass
@@ -100,7 +109,8 @@ class WedgeReader:
                 self._last_scan_at = None  # the late suffix of a burst already reported
                 return []
             return [Typed(text)]
-        if self._keys and at_ms - self._keys[-1][1] > cfg.max_gap_ms:
+        gap_limit = cfg.burst_gap_ms if self._is_burst() else cfg.max_gap_ms
+        if self._keys and at_ms - self._keys[-1][1] > gap_limit:
             events.append(self._end())
         self._last_scan_at = None
         self._keys.append((text, at_ms))
@@ -175,3 +185,41 @@ class BurstTracker:
         if len(text) >= self.config.min_length and late_ms <= self.config.late_terminator_ms:
             return _azerty(text) if self.config.azerty_digits else text
         return None
+
+
+class KeyClock:
+    """Key times from the key events' own timestamps, not from when the window handled them.
+
+    A busy GUI thread handles keys late and in a heap: timed on arrival, a scanner's burst is
+    split by the pause and a person's keys look as fast as a scanner's. The window system stamps
+    each key when it is pressed (ms, its own origin): `key_time` returns that stamp and learns the
+    offset to the local clock (the smallest lag seen over the last keys, as handling only ever
+    adds delay); `now` is the local time in the stamps' clock, for `WedgeReader.tick`. A key
+    without a stamp (0: synthesized events) is timed on arrival. Times in ms.
+    """
+
+    WINDOW = 32  # keys the offset is learnt over
+    _JUMP_MS = 60_000.0  # a stamp clock that jumps this far (or goes back) is learnt afresh
+
+    def __init__(self) -> None:
+        self._lags: deque[float] = deque(maxlen=self.WINDOW)
+        self._last_stamp: float | None = None
+
+    @property
+    def offset(self) -> float:
+        """Local time minus stamp time (0 until a stamped key has been seen)."""
+        return min(self._lags) if self._lags else 0.0
+
+    def key_time(self, stamp: float, local_now: float) -> float:
+        if stamp <= 0:
+            return local_now - self.offset
+        lag = local_now - stamp
+        went_back = self._last_stamp is not None and stamp < self._last_stamp - 1000
+        if went_back or (self._lags and abs(lag - self.offset) > self._JUMP_MS):
+            self._lags.clear()
+        self._lags.append(lag)
+        self._last_stamp = stamp
+        return stamp
+
+    def now(self, local_now: float) -> float:
+        return local_now - self.offset

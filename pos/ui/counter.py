@@ -31,8 +31,10 @@ from pos.ui.camera import CameraPanel
 from pos.ui.card_panel import CardPanel
 from pos.ui.counter_panels import Glance, PayPanel, ResultPanel, VoucherPanel, repolish
 from pos.ui.printing import ReceiptDesk
+from pos.ui.product_codes import ProductNotice
 from pos.ui.services import Services
 from pos.ui.tasks import Operation
+from pos.ui.wedge import accept_scans
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +98,17 @@ class CounterScreen(QWidget):
         self.pay_panel.pay_requested.connect(self.pay)
         self.pay_panel.split_requested.connect(self.pay_split)
         self.pay_panel.back.clicked.connect(self.back)
+        for field in (self.input, self.pay_panel.amount):  # a scan there is a scan, not text
+            accept_scans(field)
+        self.products = ProductNotice()  # a book's barcode scanned while the card is open
         card_page = QWidget()
-        card_layout = QHBoxLayout(card_page)
+        card_layout = QHBoxLayout()
         card_layout.addWidget(self.card_panel, 3)
         card_layout.addWidget(self.pay_panel, 2)
+        card_column = QVBoxLayout(card_page)
+        card_column.setContentsMargins(0, 0, 0, 0)
+        card_column.addLayout(card_layout, 1)
+        card_column.addWidget(self.products)
 
         self.voucher_panel = VoucherPanel()
         self.voucher_panel.redeem_requested.connect(self.redeem)
@@ -125,6 +134,7 @@ class CounterScreen(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.back)
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.print_receipt)
         QShortcut(QKeySequence(Qt.Key.Key_F6), self, self.save_receipt_pdf)
+        QShortcut(QKeySequence(Qt.Key.Key_F8), self, self.products.add_pending)
         self.show_idle()
 
     # -- navigation ------------------------------------------------------------------------------
@@ -140,6 +150,7 @@ class CounterScreen(QWidget):
         if self.busy:
             return
         self.scan = self.card = self.voucher = None
+        self.products.clear()
         self.input.clear()
         self.show_idle()
 
@@ -180,6 +191,9 @@ class CounterScreen(QWidget):
             return
         self.input.clear()
         scan = parse_scan(text)
+        if not scan.is_valid and self.pages.currentIndex() == self.CARD and self.card is not None:
+            self._keep_card(scan)
+            return
         if not scan.is_valid:
             self.refuse(texts.refusal("invalid_scan", scan.reason))
             return
@@ -195,6 +209,15 @@ class CounterScreen(QWidget):
                 self._failed
             ).run()
 
+    def _keep_card(self, scan: Scan) -> None:
+        """Not a card nor a voucher while a card is open: the card stays (a book's EAN-13 is
+        offered for the payment's reference)."""
+        if scan.product_code is not None:
+            self.products.show_code(scan.product_code)
+        else:
+            self.s.sounds.refusal()
+            self.products.show_refusal(texts.refusal("invalid_scan", scan.reason))
+
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
         self.refuse(texts.error(exc))
@@ -202,6 +225,7 @@ class CounterScreen(QWidget):
     def _show_card(self, card: CardView) -> None:
         self.busy = False
         self.card = card
+        self.products.clear()
         self.card_panel.show_card(card)
         log.info("card shown: %s", card.card_number)  # the number only: no names in logs
         self.pay_panel.set_card(card)
@@ -240,10 +264,12 @@ class CounterScreen(QWidget):
         self.asked = (wallet_code, amount_cents + rest_cents)
         self.to_pay_at_till = rest_cents
         self.pay_panel.pay.setEnabled(False)
-        scan, terminal = self.scan, self.s.terminal
+        scan, terminal, reference = self.scan, self.s.terminal, self.products.reference()
         Operation(
             self.s.runner,
-            lambda: terminal.pay(scan=scan, wallet_code=wallet_code, amount_cents=amount_cents),
+            lambda: terminal.pay(
+                scan=scan, wallet_code=wallet_code, amount_cents=amount_cents, reference=reference
+            ),
         ).success(lambda r: self._show_result(r, payment=True)).failure(self._op_failed).run()
 
     def redeem(self) -> None:

@@ -52,7 +52,7 @@ class Launcher(QObject):
 
         window = self.window = MainWindow(self.s)
         window.language_changed.connect(self.switch_language)
-        self.wedge = WedgeFilter(self.app)
+        self.wedge = WedgeFilter(self.app, scope=window)
         self.wedge.scanned.connect(window.scanned)
         self.app.installEventFilter(self.wedge)
         geometry = self.s.settings.state.value("main/geometry")

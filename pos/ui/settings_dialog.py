@@ -2,12 +2,14 @@
 
 Each setting of `pos.settings.WINDOW_SETTINGS` gets its editor from its declaration: a list for
 one with choices, a box to tick for a yes/no one, a line of text otherwise; the camera gets the
-list of cameras found on this machine.
+list of cameras found on this machine (looked for on the background lane: opening a device can
+take seconds) and stays editable for a video file or a stream's URL.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -23,6 +26,19 @@ from PySide6.QtWidgets import (
 
 from pos import settings as cfg
 from pos.ui.services import Services
+
+if TYPE_CHECKING:
+    from pos.scanner.sources import CameraInfo
+
+FindCameras = Callable[[], Sequence["CameraInfo"]]
+
+
+def find_cameras() -> Sequence[CameraInfo]:
+    """The cameras that really open on this machine (OpenCV is imported here, off the GUI)."""
+    from pos.scanner.sources import enumerate_cameras
+
+    return enumerate_cameras()
+
 
 Editor = QComboBox | QCheckBox | QLineEdit
 
@@ -32,9 +48,20 @@ def _label(text: str) -> str:
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        parent: QWidget | None = None,
+        *,
+        cameras: FindCameras = find_cameras,
+    ) -> None:
         super().__init__(parent)
         self.s = services
+        self.camera_note = QLabel(self.tr("Recherche des caméras…"))
+        self.camera_note.setObjectName("hint")
+        self.camera_note.setWordWrap(True)
+        # Two lines from the start: the answer of the search does not make the dialog jump.
+        self.camera_note.setMinimumHeight(2 * self.camera_note.fontMetrics().lineSpacing() + 4)
         self.setWindowTitle(self.tr("Réglages"))
         self.editors: dict[str, Editor] = {}
         form = QFormLayout()
@@ -55,6 +82,8 @@ class SettingsDialog(QDialog):
                 editor = QLineEdit(str(value))
             self.editors[setting.key] = editor
             form.addRow(_label(setting.label), editor)
+            if setting is cfg.CAMERA:
+                form.addRow("", self.camera_note)
         buttons = QDialogButtonBox()
         self.accept_button = buttons.addButton(
             self.tr("Enregistrer"), QDialogButtonBox.ButtonRole.AcceptRole
@@ -65,23 +94,54 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
+        services.runner.run_task(
+            cameras,
+            on_done=self._cameras_found,
+            on_error=lambda _e: self._cameras_found([]),
+            lane="background",
+        )
 
     def _camera_choice(self, current: str) -> QComboBox:
-        """Cameras found on this machine, "none", or a typed device number / video file."""
+        """ "No camera", the current choice, and (once found) the cameras of this machine; a
+        video file or a stream's URL may be typed instead."""
         box = QComboBox()
         box.setEditable(True)
         box.addItem(self.tr("Aucune caméra"), "")
-        for device in sorted(Path("/dev").glob("video*")):
-            index = device.name.removeprefix("video")
-            if index.isdigit():
-                box.addItem(self.tr("Caméra {number}").format(number=index), index)
-        if current and box.findData(current) < 0:
+        if current:
             box.addItem(current, current)
         box.setCurrentIndex(max(0, box.findData(current)))
         line = box.lineEdit()  # an editable box always has one
         if line is not None:
             line.setPlaceholderText(self.tr("0 pour la première caméra, ou un fichier vidéo"))
         return box
+
+    def _cameras_found(self, found: Sequence[CameraInfo]) -> None:
+        box = self.editors[cfg.CAMERA.key]
+        assert isinstance(box, QComboBox)
+        typed = box.currentText()
+        chosen = box.currentData() if typed == box.itemText(box.currentIndex()) else None
+        for camera in found:
+            label = self.tr("Caméra {number} ({width}×{height})").format(
+                number=camera.index, width=camera.width, height=camera.height
+            )
+            index = box.findData(str(camera.index))
+            if index < 0:
+                box.addItem(label, str(camera.index))
+            else:
+                box.setItemText(index, label)
+        if chosen is not None:  # keep what is chosen (or typed) while the search ran
+            box.setCurrentIndex(max(0, box.findData(chosen)))
+        else:
+            box.setEditText(typed)
+        self.camera_note.setText(
+            self.tr(
+                "{count} caméra(s) trouvée(s) ; ou indiquez un fichier vidéo ou une URL."
+            ).format(count=len(found))
+            if found
+            else self.tr(
+                "Aucune caméra trouvée sur ce poste : indiquez un fichier vidéo ou une URL."
+            )
+        )
 
     def save(self) -> None:
         for setting in cfg.WINDOW_SETTINGS:

@@ -569,6 +569,33 @@ left to pay at the till: {rest} (Enter)</translation>
     </message>
 </context>
 <context>
+    <name>ProductNotice</name>
+    <message>
+        <source>Ajouter à la référence du paiement (F8)</source>
+        <translation>Add to the payment's reference (F8)</translation>
+    </message>
+    <message>
+        <source>Code produit {code} : la carte reste ouverte.</source>
+        <translation>Product code {code}: the card stays open.</translation>
+    </message>
+    <message>
+        <source>{reason} La carte reste ouverte.</source>
+        <translation>{reason} The card stays open.</translation>
+    </message>
+    <message>
+        <source>Référence du paiement pleine ({max} caractères) : code non ajouté.</source>
+        <translation>Payment reference full ({max} characters): code not added.</translation>
+    </message>
+    <message>
+        <source>Code produit {code} ajouté à la référence du paiement.</source>
+        <translation>Product code {code} added to the payment's reference.</translation>
+    </message>
+    <message>
+        <source>Référence du paiement : {reference}</source>
+        <translation>Payment reference: {reference}</translation>
+    </message>
+</context>
+<context>
     <name>Prompts</name>
     <message>
         <source>Oui</source>
@@ -778,8 +805,20 @@ left to pay at the till: {rest} (Enter)</translation>
         <translation>No camera</translation>
     </message>
     <message>
-        <source>Caméra {number}</source>
-        <translation>Camera {number}</translation>
+        <source>Recherche des caméras…</source>
+        <translation>Looking for cameras…</translation>
+    </message>
+    <message>
+        <source>Caméra {number} ({width}×{height})</source>
+        <translation>Camera {number} ({width}×{height})</translation>
+    </message>
+    <message>
+        <source>{count} caméra(s) trouvée(s) ; ou indiquez un fichier vidéo ou une URL.</source>
+        <translation>{count} camera(s) found; or give a video file or a URL.</translation>
+    </message>
+    <message>
+        <source>Aucune caméra trouvée sur ce poste : indiquez un fichier vidéo ou une URL.</source>
+        <translation>No camera found on this computer: give a video file or a URL.</translation>
     </message>
     <message>
         <source>0 pour la première caméra, ou un fichier vidéo</source>

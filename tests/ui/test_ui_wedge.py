@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
-from pos.ui.wedge import WedgeFilter
+from pos.ui.wedge import WedgeFilter, accept_scans
 
 
 @pytest.fixture
@@ -18,6 +18,8 @@ def window(qtbot, qapp):
     w.other = QLineEdit()
     layout.addWidget(w.amount)
     layout.addWidget(w.other)
+    for field in (w.amount, w.other):  # fields where a burst is a scan (as the counter's)
+        accept_scans(field)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
