@@ -116,6 +116,7 @@ class ManagerPanel(QWidget):
 
         self.summary = QLabel()
         self.summary.setObjectName("walletBalance")
+        self.summary.setWordWrap(True)  # the shop's net and this till's: long at 1366 px
         self.closed = QLabel()
         self.closed.setObjectName("hint")
         self.note = QLabel()
@@ -159,8 +160,7 @@ class ManagerPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         head = QHBoxLayout()
-        head.addWidget(self.summary)
-        head.addStretch(1)
+        head.addWidget(self.summary, 1)
         head.addWidget(self.closed)
         layout.addLayout(head)
         layout.addLayout(grid, 1)

@@ -74,7 +74,7 @@ def test_a_cancellation_receipt_names_the_refund_on_every_form(ui, qtbot, tmp_pa
     )
     assert panel.table.item(row, 4).text() == "Manuels et équipements"  # one label everywhere
     panel.table.selectRow(row)
-    ui.prompts.push(DEMO_PIN, "Erreur de saisie")
+    ui.prompts.push("Erreur de saisie", DEMO_PIN)  # the reason first, then the PIN
     qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "annulée" in panel.note.text(), timeout=WAIT_MS)
 
