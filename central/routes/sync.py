@@ -11,7 +11,8 @@ answering 409; a conflicting key rejects that item alone.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -20,10 +21,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from central import idempotency, ledger, queries, schemas
-from central.clock import parse_instant
 from central.errors import ApiError, validation
 from central.ledger import TerminalCaller
-from central.routes.deps import TERMINAL_AUTH, Svc, Terminal, check_business_day
+from central.routes.deps import TERMINAL_AUTH, UUID_RE, Svc, Terminal, check_business_day
 from central.routes.keyed import key_scope, payment_body, payment_hash, redeem_hash
 from central.service import Service
 from central.web import body_doc, dict_response, parse_json_object, validate_body
@@ -75,47 +75,81 @@ async def statement(
 def apply_batch(svc: Service, caller: TerminalCaller, raw: bytes) -> dict[str, Any]:
     """POST /v1/sync: the whole envelope is checked first (400, nothing applied), then each item
     is applied in its own transaction, in order."""
-    items = _parse_batch(raw)
-    return {"results": [_apply_item(svc, caller, item, at) for item, at in items]}
+    items = parse_batch(raw)
+    return {"results": [_apply_item(svc, caller, item) for item in items]}
 
 
-def _parse_batch(raw: bytes) -> list[tuple[schemas.SyncItem, datetime]]:
+@dataclass(frozen=True)
+class BatchItem:
+    """One item of a well-formed envelope; its occurred_at and replay are judged with it."""
+
+    idempotency_key: str
+    operation: str
+    body: dict[str, Any]
+    occurred_at: str
+    replay: Any
+
+
+MAX_ITEMS = 500
+
+
+def parse_batch(raw: bytes) -> list[BatchItem]:
+    """The envelope, or 400 (nothing applied): an object whose `items` is a list of at most 500
+    objects, each with a key (a UUID), a known operation, a body object and an occurred_at
+    string. Anything else about an item (an occurred_at that does not parse, a `replay` that is
+    not a boolean, its body) rejects that item alone."""
     envelope = parse_json_object(raw)
-    try:
-        request = schemas.SyncRequest.model_validate(envelope)
-    except Exception as exc:
-        raise validation("Lot de synchronisation mal formé.", status=400) from exc
-    items = []
-    for position, item in enumerate(request.items):
-        raw_at = envelope["items"][position].get("occurred_at")
-        if not isinstance(raw_at, str):
+    items = envelope.get("items")
+    if not isinstance(items, list):
+        raise validation("Lot mal formé : items doit être une liste.", status=400)
+    if len(items) > MAX_ITEMS:
+        raise validation(f"Lot trop long (> {MAX_ITEMS} éléments).", status=400)
+    parsed = []
+    for position, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise validation(f"Élément {position} : un objet est attendu.", status=400)
+        key = item.get("idempotency_key")
+        if not isinstance(key, str) or not UUID_RE.fullmatch(key):
+            raise validation(f"Élément {position} : idempotency_key (UUID) attendu.", status=400)
+        operation = item.get("operation")
+        if operation not in OPERATIONS:
+            raise validation(
+                f"Élément {position} : operation doit être payment ou voucher_redeem.", status=400
+            )
+        body = item.get("body")
+        if not isinstance(body, dict):
+            raise validation(f"Élément {position} : body doit être un objet JSON.", status=400)
+        occurred_at = item.get("occurred_at")
+        if not isinstance(occurred_at, str):
             raise validation(
                 f"Élément {position} : occurred_at doit être une date RFC 3339.", status=400
             )
-        try:
-            occurred_at = parse_instant(raw_at)
-        except ValueError as exc:
-            raise validation(
-                f"Élément {position} : occurred_at illisible (RFC 3339 avec fuseau attendu).",
-                status=400,
-            ) from exc
-        items.append((item, occurred_at))
-    return items
+        parsed.append(BatchItem(key, operation, body, occurred_at, item.get("replay", False)))
+    return parsed
 
 
-def _apply_item(
-    svc: Service, caller: TerminalCaller, item: schemas.SyncItem, at: datetime
-) -> dict[str, Any]:
+OPERATIONS = ("payment", "voucher_redeem")
+
+
+def _judge(caller: TerminalCaller, item: BatchItem, *, with_token: bool) -> ledger.Judged:
+    if item.replay is not None and not isinstance(item.replay, bool):
+        raise validation("replay doit être un booléen.")
+    at = ledger.item_instant(item.occurred_at)
+    return ledger.judge_item(caller.partner, at, replay=bool(item.replay), with_token=with_token)
+
+
+def _apply_item(svc: Service, caller: TerminalCaller, item: BatchItem) -> dict[str, Any]:
     body = item.body
 
     def operation(conn: Connection) -> tuple[int, dict[str, Any]]:
-        judged = ledger.judge_offline(caller.partner, at)
         if item.operation == "payment":
+            checked = payment_body(body)
+            judged = _judge(caller, item, with_token=bool(checked.get("qr_token")))
             return ledger.pay(
-                conn, keys=svc.keys, types=svc.types, caller=caller,
-                body=payment_body(body), judged=judged,
-            )  # fmt: skip
+                conn, keys=svc.keys, types=svc.types, caller=caller, body=checked, judged=judged
+            )
         redeem_body = validate_body(schemas.SyncRedeemBody, body)
+        judged = _judge(caller, item, with_token=bool(redeem_body.get("qr_token")))
         return ledger.redeem(
             conn, keys=svc.keys, caller=caller, ticket=redeem_body["ticket_number"],
             qr_token=redeem_body.get("qr_token"), judged=judged,
