@@ -1086,6 +1086,10 @@
         <translation>Request refused: a value typed is not accepted.</translation>
     </message>
     <message>
+        <source>Envoi trop volumineux pour le service central : il n'a pas été lu, réessayez plus tard.</source>
+        <translation>Upload too large for the central service: it was not read, try again later.</translation>
+    </message>
+    <message>
         <source>Hors ligne : ce prépaiement est déjà encaissé ici.</source>
         <translation>Offline: this prepayment was already redeemed here.</translation>
     </message>
@@ -1156,6 +1160,14 @@
     <message>
         <source>Opération interdite pour ce partenaire.</source>
         <translation>Operation forbidden for this partner.</translation>
+    </message>
+    <message>
+        <source>Paiement hors ligne refusé par le service central : sans QR code de carte signé, il n'est pas prouvé. À régler avec la Région.</source>
+        <translation>Offline payment refused by the central service: without a signed card QR code it is not proven. To be settled with the Region.</translation>
+    </message>
+    <message>
+        <source>Plafond hors ligne dépassé selon le service central : paiement non enregistré. À régler avec la Région.</source>
+        <translation>Offline limit exceeded according to the central service: payment not recorded. To be settled with the Region.</translation>
     </message>
     <message>
         <source>Plusieurs porte-monnaie possibles : choisissez-en un.</source>
