@@ -219,12 +219,13 @@ def binary_doc(media_type: str) -> dict[int | str, dict[str, Any]]:
 
 
 PROBLEM_STATUSES = {
-    "400": "Requête mal formée (validation_error)",
+    "400": "Requête mal formée, JSON imbriqué sur plus de 32 niveaux (validation_error)",
     "401": "Jeton absent, inconnu ou révoqué (unauthorized)",
     "403": "Interdit (forbidden, voucher_other_partner)",
     "404": "Introuvable (not_found, card_not_found, voucher_not_found)",
     "405": "Méthode non permise (validation_error)",
     "409": "Conflit d'état ou d'idempotence",
+    "413": "Corps au-delà de 1 Mio, 2 Mio pour /v1/sync (payload_too_large)",
     "422": "Valeur refusée (validation_error, refus métier)",
     "429": "Trop de tentatives (rate_limited)",
     "500": "Erreur interne (internal_error)",

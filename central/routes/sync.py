@@ -1,7 +1,8 @@
 """What a terminal exchanges to work offline and to reconcile: `/v1/sync` (its queued operations,
-applied in order, each as its online call would be, judged at its occurred_at, funds at
-arrival), `/v1/denylist` (the cards to refuse offline), `/v1/statements/daily` (the day as the
-service recorded it).
+applied in order, each as its online call would be: an offline one proven by its QR and judged at
+its occurred_at with the caps re-checked, a replay as the online call; `central.ledger.sync`),
+`/v1/denylist` (the cards to refuse offline), `/v1/statements/daily` (the day as the service
+recorded it).
 
 Each sync item goes through the idempotency store like a single call, with the same scope and
 request hashes (`central.routes.keyed`), but waits for a concurrent request on its key instead of
@@ -31,9 +32,25 @@ from central.web import body_doc, dict_response, parse_json_object, validate_bod
 router = APIRouter(tags=["terminal"])
 
 
+SYNC_DESCRIPTION = (
+    "Queued operations, applied in order, each in its own transaction (API.md 1.1). An item "
+    "without `replay: true` is an offline operation: a payment must be `entry_mode: qr` with a "
+    "card `qr_token` (else `422 offline_not_allowed`); its card status, wallet validity and "
+    "token are judged at `occurred_at`, the partner's offline caps re-checked (`422 "
+    "offline_limit_exceeded`), funds judged at arrival. An item with `replay: true` is an online "
+    "call whose answer was lost, judged as that call on arrival (a QR one at `occurred_at`), "
+    "without caps. Each item's `status` and `body` are what its single call would answer "
+    "(refusals: `validation_error`, `card_not_found`, `card_blocked`, `card_expired`, "
+    "`offline_not_allowed`, `token_invalid`, `token_expired`, `wallet_not_usable`, "
+    "`offline_limit_exceeded`, `insufficient_funds`, `voucher_*`, `idempotency_conflict`). "
+    "400: the envelope is malformed, nothing applied. 413: over 2 MiB."
+)
+
+
 @router.post(
     "/v1/sync",
     response_model=schemas.SyncResponse,
+    description=SYNC_DESCRIPTION,
     openapi_extra={**TERMINAL_AUTH, **body_doc(schemas.SyncRequest)},
 )
 async def sync(request: Request, caller: Terminal, svc: Svc) -> Response:
