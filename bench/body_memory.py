@@ -24,18 +24,10 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from enrol_memory import memory_mb  # noqa: E402  (bench/ is on the path of a bench script)
 from support.central_server import start_central  # noqa: E402
 
 MB = 1024 * 1024
-
-
-def memory_mb(pid: int) -> dict[str, float]:
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            out[key] = int(value.split()[0]) / 1024
-    return out
 
 
 def parts(total: int) -> Iterator[bytes]:
