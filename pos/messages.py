@@ -30,19 +30,16 @@ API_MESSAGES: dict[str, str] = {
     "token_invalid": "QR code non valable : demandez au bénéficiaire de l'afficher à nouveau.",
     "token_expired": "QR code expiré : demandez au bénéficiaire de l'actualiser.",
     "rate_limited": "Trop de tentatives : patientez une minute avant de réessayer.",
-    # Version 1.1: what the service refuses of an offline operation at sync (a follow-up for the
-    # manager, to settle with the region), and a request it would not read.
+    # Version 1.1: the service re-checks the offline rules (a follow-up to settle with the region).
     "offline_not_allowed": (
-        "Paiement hors ligne refusé par le service central : sans QR code de carte signé, il "
-        "n'est pas prouvé. À régler avec la Région."
+        "Refusé par le service central : un paiement hors ligne exige le QR code de la carte "
+        "(carte saisie au clavier)."
     ),
     "offline_limit_exceeded": (
-        "Plafond hors ligne dépassé selon le service central : paiement non enregistré. "
-        "À régler avec la Région."
+        "Refusé par le service central : plafond hors ligne dépassé (montant, total de la carte "
+        "ou solde du QR code)."
     ),
-    "payload_too_large": (
-        "Envoi trop volumineux pour le service central : il n'a pas été lu, réessayez plus tard."
-    ),
+    "payload_too_large": "Envoi trop volumineux pour le service central.",
 }
 
 # The terminal's own refusals (no API call, or no network).

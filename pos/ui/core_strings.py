@@ -39,10 +39,7 @@ MESSAGES = (
         "Démonstration impossible : cette installation du terminal ne contient pas le service central de démonstration (lancez ./run.sh depuis les sources du projet).",
     ),
     QT_TRANSLATE_NOOP("messages", "Encaissé hors ligne : en attente d'envoi"),
-    QT_TRANSLATE_NOOP(
-        "messages",
-        "Envoi trop volumineux pour le service central : il n'a pas été lu, réessayez plus tard.",
-    ),
+    QT_TRANSLATE_NOOP("messages", "Envoi trop volumineux pour le service central."),
     QT_TRANSLATE_NOOP("messages", "Hors ligne : QR code signé vérifié"),
     QT_TRANSLATE_NOOP("messages", "Hors ligne : ce prépaiement est déjà encaissé ici."),
     QT_TRANSLATE_NOOP(
@@ -106,16 +103,8 @@ MESSAGES = (
         "messages", "Opération en conflit avec une précédente : recommencez la saisie."
     ),
     QT_TRANSLATE_NOOP("messages", "Opération interdite pour ce partenaire."),
-    QT_TRANSLATE_NOOP(
-        "messages",
-        "Paiement hors ligne refusé par le service central : sans QR code de carte signé, il n'est pas prouvé. À régler avec la Région.",
-    ),
     QT_TRANSLATE_NOOP("messages", "Pas plus de 2 chiffres après la virgule (centimes)."),
     QT_TRANSLATE_NOOP("messages", "Payé"),
-    QT_TRANSLATE_NOOP(
-        "messages",
-        "Plafond hors ligne dépassé selon le service central : paiement non enregistré. À régler avec la Région.",
-    ),
     QT_TRANSLATE_NOOP("messages", "Plusieurs porte-monnaie possibles : choisissez-en un."),
     QT_TRANSLATE_NOOP("messages", "Porte-monnaie inconnu sur cette carte."),
     QT_TRANSLATE_NOOP("messages", "Prépaiement encaissé"),
@@ -123,6 +112,14 @@ MESSAGES = (
     QT_TRANSLATE_NOOP("messages", "QR code expiré : demandez au bénéficiaire de l'actualiser."),
     QT_TRANSLATE_NOOP(
         "messages", "QR code non valable : demandez au bénéficiaire de l'afficher à nouveau."
+    ),
+    QT_TRANSLATE_NOOP(
+        "messages",
+        "Refusé par le service central : plafond hors ligne dépassé (montant, total de la carte ou solde du QR code).",
+    ),
+    QT_TRANSLATE_NOOP(
+        "messages",
+        "Refusé par le service central : un paiement hors ligne exige le QR code de la carte (carte saisie au clavier).",
     ),
     QT_TRANSLATE_NOOP("messages", "Réponse non reçue : en attente de confirmation"),
     QT_TRANSLATE_NOOP("messages", "Service central injoignable : réessayez plus tard."),

@@ -930,6 +930,18 @@
 <context>
     <name>messages</name>
     <message>
+        <source>Refusé par le service central : un paiement hors ligne exige le QR code de la carte (carte saisie au clavier).</source>
+        <translation>Refused by the central service: an offline payment needs the card's QR code (card number typed).</translation>
+    </message>
+    <message>
+        <source>Refusé par le service central : plafond hors ligne dépassé (montant, total de la carte ou solde du QR code).</source>
+        <translation>Refused by the central service: offline limit exceeded (amount, card total or QR code balance).</translation>
+    </message>
+    <message>
+        <source>Envoi trop volumineux pour le service central.</source>
+        <translation>Too large for the central service.</translation>
+    </message>
+    <message>
         <source>Accepté hors ligne : en attente d'envoi</source>
         <translation>Accepted offline: waiting to be sent</translation>
     </message>
@@ -1086,10 +1098,6 @@
         <translation>Request refused: a value typed is not accepted.</translation>
     </message>
     <message>
-        <source>Envoi trop volumineux pour le service central : il n'a pas été lu, réessayez plus tard.</source>
-        <translation>Upload too large for the central service: it was not read, try again later.</translation>
-    </message>
-    <message>
         <source>Hors ligne : ce prépaiement est déjà encaissé ici.</source>
         <translation>Offline: this prepayment was already redeemed here.</translation>
     </message>
@@ -1160,14 +1168,6 @@
     <message>
         <source>Opération interdite pour ce partenaire.</source>
         <translation>Operation forbidden for this partner.</translation>
-    </message>
-    <message>
-        <source>Paiement hors ligne refusé par le service central : sans QR code de carte signé, il n'est pas prouvé. À régler avec la Région.</source>
-        <translation>Offline payment refused by the central service: without a signed card QR code it is not proven. To be settled with the Region.</translation>
-    </message>
-    <message>
-        <source>Plafond hors ligne dépassé selon le service central : paiement non enregistré. À régler avec la Région.</source>
-        <translation>Offline limit exceeded according to the central service: payment not recorded. To be settled with the Region.</translation>
     </message>
     <message>
         <source>Plusieurs porte-monnaie possibles : choisissez-en un.</source>

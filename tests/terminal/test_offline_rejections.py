@@ -53,12 +53,12 @@ def test_an_offline_payment_over_the_service_cap_becomes_a_follow_up(
         "23166622",
     )
     assert follow_up.message == refusal_message("offline_limit_exceeded")
-    assert "Plafond hors ligne" in follow_up.message
+    assert "plafond hors ligne dépassé" in follow_up.message
     assert t.status().follow_ups == 1
 
     data = str(t.data_dir)
     t.close()
     code, out, _ = run_cli("--data-dir", data, "follow-ups")
-    assert code == 0 and "Plafond hors ligne" in out, out
+    assert code == 0 and "plafond hors ligne dépassé" in out, out
     code, out, _ = run_cli("--data-dir", data, "status", "--json")
     assert json.loads(out)["follow_ups"] == 1
