@@ -286,3 +286,38 @@ def test_any_occurred_at_over_http_rejects_the_item_alone(
 def test_any_sync_envelope_over_http_is_never_a_5xx(till: httpx.Client, envelope: Any) -> None:
     resp = till.post("/v1/sync", content=json.dumps(envelope))  # Infinity too
     assert resp.status_code in (200, 400), resp.text
+
+
+@HTTP
+@given(st.one_of(st.text(max_size=30), st.dates().map(str)), st.text(max_size=12))
+def test_any_day_over_http_is_200_or_400(till: httpx.Client, day: str, limit: str) -> None:
+    resp = till.get("/v1/transactions", params={"from": day, "to": day, "limit": limit})
+    assert resp.status_code in (200, 400), resp.text
+    resp = till.get("/v1/statements/daily", params={"date": day})
+    assert resp.status_code in (200, 400), resp.text
+
+
+@HTTP
+@given(AMOUNTISH)
+def test_any_amount_over_http_is_refused_cleanly(till: httpx.Client, amount: Any) -> None:
+    body = {"card_number": "99999999", "wallet_code": "MANUEQUIP", "entry_mode": "manual"}
+    resp = till.post(
+        "/v1/payments",
+        content=json.dumps({**body, "amount_cents": amount}),
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert resp.status_code in (404, 422), resp.text  # an unknown card, or a refused amount
+
+
+@HTTP
+@given(st.one_of(st.text(max_size=300), _token_parts().map(lambda t: "HDF1:" + t)))
+def test_any_qr_string_over_http_is_refused_cleanly(till: httpx.Client, token: str) -> None:
+    # Emma's wallet is empty: whatever the token, no money can move.
+    body = {"card_number": "23166625", "wallet_code": "MANUEQUIP", "amount_cents": 1}
+    resp = till.post(
+        "/v1/payments",
+        content=json.dumps({**body, "entry_mode": "qr", "qr_token": token}),
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["code"] in ("token_invalid", "validation_error"), resp.text
