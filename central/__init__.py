@@ -17,6 +17,7 @@ The map (one responsibility a file; docs/API-notes.md records the choices where 
 - `queries.py`: what the API reads (card views, transaction pages, daily statements, deny-list).
 - `idempotency.py`: the Idempotency-Key store (one write transaction, stored with its effects).
 - `web.py`: HTTP plumbing (request log, problem responses, body parsing, the OpenAPI document).
+- `bounds.py`: request bodies bounded while they are read (413 before authentication).
 - `schemas.py`: API.md's request and response shapes; `errors.py`: problem details.
 - `db.py`, `models.py`, `migrate.py`, `migrations/`: engines and transactions, tables, Alembic.
 - `security.py` (passwords, tokens, login limiter), `keyring.py` (QR signing keys), `clock.py`

@@ -28,12 +28,27 @@ def fmt_instant(instant: datetime | None) -> str | None:
     return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_instant(text: str) -> datetime:
-    """Parse an RFC 3339 instant; one without an offset is refused (ValueError)."""
+# Instants the service computes with (a Paris day, an age window) stay inside datetime's range.
+MIN_INSTANT = datetime(2, 1, 1, tzinfo=UTC)
+MAX_INSTANT = datetime(9998, 12, 31, tzinfo=UTC)
+
+
+def parse_instant(text: object) -> datetime:
+    """Parse an RFC 3339 instant (untrusted input); anything else raises ValueError: not a
+    string, no offset, or out of range (`9999-12-31T23:59:59-23:59` is past datetime's end in
+    UTC)."""
+    if not isinstance(text, str) or len(text) > 64:
+        raise ValueError("not an RFC 3339 instant")
     value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     if value.tzinfo is None:
         raise ValueError("instant without a time zone offset")
-    return value.astimezone(UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("instant out of range") from exc
+    if not MIN_INSTANT <= value <= MAX_INSTANT:
+        raise ValueError("instant out of range")
+    return value
 
 
 def school_year(day: date) -> tuple[date, date]:

@@ -31,6 +31,9 @@ TITLES: dict[str, str] = {
     "token_invalid": "QR code invalide",
     "token_expired": "QR code expiré",
     "rate_limited": "Trop de tentatives",
+    "offline_not_allowed": "Paiement hors ligne non autorisé",
+    "offline_limit_exceeded": "Plafond hors ligne dépassé",
+    "payload_too_large": "Requête trop volumineuse",
     "internal_error": "Erreur interne",
 }
 

@@ -112,12 +112,23 @@ def _encode_cursor(occurred_at: datetime, txn_id: str) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+MAX_CURSOR_CHARS = 256
+
+
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The cursor a page gave (untrusted: any text comes back): `[occurred_at, id]`, else 400."""
     try:
+        if len(cursor) > MAX_CURSOR_CHARS:
+            raise ValueError("cursor too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        occurred, txn_id = json.loads(raw)
-        return parse_instant(occurred), str(txn_id)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        decoded = json.loads(raw)
+        if not isinstance(decoded, list) or len(decoded) != 2:
+            raise ValueError("not a pair")
+        occurred, txn_id = decoded
+        if not isinstance(txn_id, str) or len(txn_id) > 36:
+            raise ValueError("not a transaction id")
+        return parse_instant(occurred), txn_id
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, RecursionError) as exc:
         raise validation("Curseur illisible.", status=400) from exc
 
 

@@ -74,10 +74,22 @@ class CancelRequest(_Request):
 
 
 class SyncItem(BaseModel):
+    """An item of /v1/sync (documented here; `central.routes.sync.parse_batch` reads it: an
+    occurred_at that does not parse, or a `replay` that is not a boolean, rejects that item)."""
+
     idempotency_key: Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
     operation: Literal["payment", "voucher_redeem"]
     body: dict[str, Any]
-    occurred_at: datetime
+    occurred_at: str = Field(
+        json_schema_extra={"format": "date-time"},
+        description="RFC 3339 with an offset; within max_age_hours before arrival, at most 5 "
+        "minutes after it.",
+    )
+    replay: bool = Field(
+        default=False,
+        description="An online call whose answer was lost (judged as that call, without the "
+        "offline caps); false or absent: an offline operation (a payment must carry a card QR).",
+    )
 
 
 class SyncRequest(BaseModel):

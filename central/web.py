@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import re
 import time
 import uuid
 from typing import Any
@@ -142,13 +143,38 @@ def _summary(errors: list[dict[str, Any]], fallback: str) -> str:
     return f"{fallback}{where} : {first['message']}."
 
 
+MAX_NESTING = 32
+# JSON strings (skipped whole: brackets inside them do not nest), and every byte but a bracket.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(range(256)).translate(None, b"[]{}")
+
+
+def too_deep(raw: bytes, limit: int = MAX_NESTING) -> bool:
+    """Whether the arrays and objects of a JSON text nest deeper than `limit`, found without
+    recursion (a body of 100 000 `[` must never reach the parser)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth = 0
+    for byte in _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        if byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """The body as a JSON object, or 400 validation_error (the request itself is malformed)."""
+    """The body as a JSON object, or 400 validation_error (the request itself is malformed):
+    JSON nesting deeper than 32 levels is refused before it is parsed (API.md 1.1)."""
     if not raw.strip():
         raise validation("Un corps JSON est attendu.", status=400)
+    if too_deep(raw):
+        raise validation(f"Corps JSON trop imbriqué (plus de {MAX_NESTING} niveaux).", status=400)
     try:
         obj = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise validation("Corps JSON illisible.", status=400) from exc
     if not isinstance(obj, dict):
         raise validation("Le corps doit être un objet JSON.", status=400)
@@ -195,12 +221,13 @@ def binary_doc(media_type: str) -> dict[int | str, dict[str, Any]]:
 
 
 PROBLEM_STATUSES = {
-    "400": "Requête mal formée (validation_error)",
+    "400": "Requête mal formée, JSON imbriqué sur plus de 32 niveaux (validation_error)",
     "401": "Jeton absent, inconnu ou révoqué (unauthorized)",
     "403": "Interdit (forbidden, voucher_other_partner)",
     "404": "Introuvable (not_found, card_not_found, voucher_not_found)",
     "405": "Méthode non permise (validation_error)",
     "409": "Conflit d'état ou d'idempotence",
+    "413": "Corps au-delà de 1 Mio, 2 Mio pour /v1/sync (payload_too_large)",
     "422": "Valeur refusée (validation_error, refus métier)",
     "429": "Trop de tentatives (rate_limited)",
     "500": "Erreur interne (internal_error)",

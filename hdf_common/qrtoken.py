@@ -121,7 +121,7 @@ def unverified_claims(token: str) -> dict[str, Any]:
         raise TokenInvalid("jeton JWS mal formé")
     try:
         claims = json.loads(b64url_decode(parts[1]))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise TokenInvalid("charge utile illisible") from exc
     if not isinstance(claims, dict):
         raise TokenInvalid("charge utile illisible")
@@ -146,8 +146,9 @@ def verify(
     if len(parts) != 3:
         raise TokenInvalid("jeton JWS mal formé")
     try:
+        # Deep nesting (a scanned text is anyone's) is a refusal, not a crash.
         header = json.loads(b64url_decode(parts[0]))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise TokenInvalid("en-tête illisible") from exc
     if not isinstance(header, dict) or header.get("alg") != "EdDSA":
         raise TokenInvalid("algorithme non accepté")

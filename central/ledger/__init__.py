@@ -14,7 +14,8 @@ The package, by subject (every public name is re-exported here: `ledger.pay`, `l
 - `payments`: the counter payment, the beneficiary's online payment, the order checks.
 - `vouchers`: prepayment, redemption, the beneficiary's cancellation, expiry, the voucher QR.
 - `cancellations`: a partner's refund of a payment or a redemption.
-- `sync`: how a queued offline operation is judged (age window, card status at that instant).
+- `sync`: how a queued operation is judged (offline or replay, age window, card status at that
+  instant, the offline caps re-checked).
 """
 
 from central.ledger.cancellations import CANCEL_WINDOW, CANCELLABLE_KINDS, cancel
@@ -40,7 +41,7 @@ from central.ledger.common import (
     transaction_body,
 )
 from central.ledger.payments import pay, pay_online
-from central.ledger.sync import FUTURE_LEEWAY, judge_offline, status_at
+from central.ledger.sync import FUTURE_LEEWAY, item_instant, judge_item, status_at
 from central.ledger.vouchers import (
     cancel_prepayment,
     expire_vouchers,
@@ -70,7 +71,8 @@ __all__ = [
     "cancel_prepayment",
     "check_card_status",
     "expire_vouchers",
-    "judge_offline",
+    "item_instant",
+    "judge_item",
     "load_voucher",
     "lock_card_events",
     "new_ticket_number",

@@ -89,10 +89,20 @@ class BeneficiaryCaller:
 
 @dataclass(frozen=True)
 class Judged:
-    """When an operation is judged: now for a live call, the item's occurred_at for a sync."""
+    """When an operation is judged: now for a live call; for a sync item, `at` is the instant its
+    card status, wallet validity and QR token are judged at (its occurred_at, or its arrival for
+    a replay without a token) and `occurred_at` the instant its row keeps. `offline` marks an
+    offline operation (proven by a QR, caps re-checked, the row marked `offline: true`); a replay
+    of a lost online answer is not one."""
 
     at: datetime
     offline: bool = False
+    occurred_at: datetime | None = None
+
+    @property
+    def synced(self) -> bool:
+        """Came through /v1/sync (judged at a past instant, perhaps)."""
+        return self.occurred_at is not None
 
     @property
     def day(self) -> date:
@@ -179,10 +189,10 @@ def insert_counter_transaction(
     conn: Connection, caller: TerminalCaller, judged: Judged, recorded: datetime, **values: Any
 ) -> TxnValues:
     """A ledger row made at this terminal's counter, recorded now: it occurred then too when
-    online, at the judged instant when it comes from the offline queue."""
+    online, at the item's occurred_at when it comes through /v1/sync."""
     return insert_transaction(
         conn,
-        occurred_at=judged.at if judged.offline else recorded,
+        occurred_at=judged.occurred_at or recorded,
         recorded_at=recorded,
         partner_id=caller.partner.id,
         terminal_id=caller.terminal_id,

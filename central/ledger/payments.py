@@ -34,7 +34,7 @@ from central.ledger.common import (
     transaction_body,
     verify_token,
 )
-from central.ledger.sync import status_at
+from central.ledger.sync import check_offline_caps, status_at
 from central.models import cards, partners, wallets
 from hdf_common import qrtoken
 
@@ -55,6 +55,7 @@ def pay(
     types.check(conn, wallet_code)
     token = body.get("qr_token")
     token_error: ApiError | None = None
+    claims: dict[str, Any] = {}
     if token:
         try:
             claims = verify_token(
@@ -64,7 +65,7 @@ def pay(
                 raise ApiError(422, "token_invalid", "Ce QR code est celui d'une autre carte.")
         except ApiError as err:
             token_error = err
-    if not judged.offline and token_error is None and wallet_code in caller.partner.wallet_codes:
+    if not judged.synced and token_error is None and wallet_code in caller.partner.wallet_codes:
         # The common case in one statement: every condition of a payment in the WHERE clause.
         # When it matches nothing, the checks below find which refusal applies, in API.md's order.
         debited = _debit_if_payable(conn, card_number, wallet_code, amount, judged.day)
@@ -74,9 +75,16 @@ def pay(
     if row is None:
         raise ApiError(404, "card_not_found", f"Aucune carte n° {card_number}.")
     status = row.status
-    if judged.offline:
+    if judged.synced:
         status = status_at(conn, row.id, row.status, row.status_since, judged.at)
     check_card_status(status)
+    if judged.offline and (body["entry_mode"] != "qr" or not token):
+        # Where the token checks stand (API.md 1.1): an offline payment has no token to judge.
+        raise ApiError(
+            422,
+            "offline_not_allowed",
+            "Paiement hors ligne refusé : seul un QR code de carte signé le prouve.",
+        )
     if token_error is not None:
         raise token_error
     refusal = wallet_refusal(
@@ -88,6 +96,11 @@ def pay(
     )
     if refusal:
         raise ApiError(422, "wallet_not_usable", refusal)
+    if judged.offline:
+        check_offline_caps(
+            conn, caller=caller, card_id=row.id, wallet_code=wallet_code, amount=amount,
+            at=judged.at, claims=claims,
+        )  # fmt: skip
     balance = debit(conn, row.wallet_id, amount)
     return _record_payment(conn, caller, body, judged, balance, row.id)
 

@@ -1,30 +1,55 @@
-"""Queued offline operations (`/v1/sync`): when one may still be applied, and the card's status at
-the instant it happened (card status, wallet validity and the QR token are judged at
-`occurred_at`, funds at arrival)."""
+"""Queued operations (`/v1/sync`, API.md version 1.1): how an item is judged, and the offline caps
+the service re-checks.
+
+An item without `replay: true` is an offline operation: a payment must be proven by the card's QR
+(`offline_not_allowed` otherwise), its card status, wallet validity and token are judged at its
+`occurred_at`, the partner's `offline_policy` caps are re-checked (`offline_limit_exceeded`), and
+funds are judged at arrival. An item with `replay: true` is an online call whose answer was lost:
+judged as that call would be on arrival (a QR one has its token, card status and validity judged
+at `occurred_at`), without caps. Every item must lie within `max_age_hours` before its arrival and
+at most 5 minutes after it.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import BigInteger, Connection, bindparam, func, select
 
-from central.clock import now
-from central.errors import validation
-from central.ledger.common import Judged, Partner
-from central.models import card_events
+from central.clock import now, parse_instant
+from central.errors import ApiError, validation
+from central.ledger.common import Judged, Partner, TerminalCaller
+from central.models import card_events, transactions
 
 FUTURE_LEEWAY = timedelta(minutes=5)
 
 
-def judge_offline(partner: Partner, at: datetime) -> Judged:
+def item_instant(text: str) -> datetime:
+    """An item's `occurred_at`: one that does not parse, or parses out of range, rejects that
+    item alone (422 validation_error)."""
+    try:
+        return parse_instant(text)
+    except ValueError as exc:
+        raise validation(
+            "occurred_at illisible ou hors limites (RFC 3339 avec fuseau attendu)."
+        ) from exc
+
+
+def judge_item(partner: Partner, at: datetime, *, replay: bool, with_token: bool) -> Judged:
     """How a queued operation that happened at `at` is judged; refused when it is older than the
-    partner's `max_age_hours` or dated in the future (beyond a little clock drift)."""
+    partner's `max_age_hours` or more than 5 minutes after its arrival (the terminal's clock)."""
     arrival = now()
     if at < arrival - timedelta(hours=partner.max_age_hours):
         raise validation(f"Opération hors ligne trop ancienne (> {partner.max_age_hours} h).")
     if at > arrival + FUTURE_LEEWAY:
         raise validation("Opération datée dans le futur : vérifiez l'horloge du terminal.")
-    return Judged(at, offline=True)
+    if not replay:
+        return Judged(at, offline=True, occurred_at=at)
+    # A lost online answer: a QR one is judged when the card was presented (its token is only
+    # valid then), a typed one as the online call would be now.
+    return Judged(at if with_token else arrival, offline=False, occurred_at=at)
 
 
 def status_at(conn: Connection, card_id: int, current: str, current_since: datetime, at: datetime):
@@ -38,3 +63,89 @@ def status_at(conn: Connection, card_id: int, current: str, current_since: datet
         .limit(1)
     ).first()
     return row.status if row else "active"
+
+
+# ---- offline caps ------------------------------------------------------------------------------
+
+_T = transactions.c
+# This terminal's applied (not cancelled) offline payments on one card.
+_OFFLINE_TAKEN = select(func.coalesce(func.sum(_T.amount_cents), 0)).where(
+    _T.terminal_id == bindparam("terminal_id"),
+    _T.card_id == bindparam("card_id"),
+    _T.kind == "counter_payment",
+    _T.offline.is_(True),
+    _T.status == "completed",
+)
+_CARD_WINDOW_TOTAL = _OFFLINE_TAKEN.where(
+    _T.occurred_at > bindparam("window_start"), _T.occurred_at <= bindparam("at")
+)
+_UNSEEN_BY_TOKEN = _OFFLINE_TAKEN.where(
+    _T.wallet_code == bindparam("wallet_code"), _T.recorded_at > bindparam("iat")
+)
+_CAPS_LOCK = select(func.pg_advisory_xact_lock(bindparam("lock", type_=BigInteger)))
+
+
+def _limit(detail: str) -> ApiError:
+    return ApiError(422, "offline_limit_exceeded", detail)
+
+
+def check_offline_caps(
+    conn: Connection,
+    *,
+    caller: TerminalCaller,
+    card_id: int,
+    wallet_code: str,
+    amount: int,
+    at: datetime,
+    claims: dict[str, Any],
+) -> None:
+    """The partner's `offline_policy`, re-checked for an offline payment of `amount` at `at`
+    proven by a token with `claims`: per payment, per card within `max_age_hours`, and the
+    token's balance minus what this terminal took offline on that card and wallet that the
+    service had not recorded at the token's `iat`."""
+    partner = caller.partner
+    if amount > partner.max_payment_cents:
+        raise _limit(
+            f"Paiement hors ligne au-delà du plafond par paiement ({partner.max_payment_cents} c)."
+        )
+    if conn.dialect.name == "postgresql":
+        # Two batches of one terminal on one card at once: the sums below, then the debit, must
+        # not interleave (SQLite serialises writers already).
+        digest = hashlib.sha256(f"caps\x00{caller.terminal_id}\x00{card_id}".encode()).digest()
+        lock = int.from_bytes(digest[:8], "big", signed=True)
+        conn.execute(_CAPS_LOCK, {"lock": lock})
+    params = {"terminal_id": caller.terminal_id, "card_id": card_id}
+    window_start = at - timedelta(hours=partner.max_age_hours)
+    card_total = conn.execute(
+        _CARD_WINDOW_TOTAL, {**params, "window_start": window_start, "at": at}
+    ).scalar_one()
+    if int(card_total) + amount > partner.max_card_total_cents:
+        raise _limit(
+            "Total hors ligne de ce terminal sur cette carte au-delà du plafond "
+            f"({partner.max_card_total_cents} c en {partner.max_age_hours} h)."
+        )
+    snapshot = _token_balance(claims, wallet_code)
+    iat = _instant(claims.get("iat"))
+    unseen = conn.execute(
+        _UNSEEN_BY_TOKEN, {**params, "wallet_code": wallet_code, "iat": iat}
+    ).scalar_one()
+    if amount > snapshot - int(unseen):
+        raise _limit("Montant supérieur au solde porté par le QR code, déjà entamé hors ligne.")
+
+
+def _token_balance(claims: dict[str, Any], wallet_code: str) -> int:
+    """The balance the (signed) token carries for that wallet; 0 when it carries none."""
+    wallets = claims.get("wallets")
+    for wallet in wallets if isinstance(wallets, list) else []:
+        if isinstance(wallet, dict) and wallet.get("code") == wallet_code:
+            balance = wallet.get("balance_cents")
+            if isinstance(balance, int) and not isinstance(balance, bool):
+                return balance
+    return 0
+
+
+def _instant(seconds: Any) -> datetime:
+    try:
+        return datetime.fromtimestamp(float(seconds), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return datetime.min.replace(tzinfo=UTC)  # unknown issue time: count everything

@@ -132,7 +132,7 @@ def redeem(
         conn,
         ticket,
         status="redeemed",
-        redeemed_at=judged.at if judged.offline else recorded,
+        redeemed_at=judged.occurred_at or recorded,
         redemption_id=txn_id,
     )
     balance = conn.execute(

@@ -40,6 +40,22 @@ class PassResult:
     error: str | None = None
 
 
+def sync_item(row: Any) -> dict[str, Any]:
+    """The `/v1/sync` item of a queued outbox row. One sent online whose answer was lost (origin
+    `unknown`: a timeout, a cut connection, a process that died in flight) is `replay: true`:
+    the service judges it as the online call it was (API.md, version 1.1), not as an offline
+    payment (a typed card, refused offline, must still count once)."""
+    item: dict[str, Any] = {
+        "idempotency_key": row["idempotency_key"],
+        "operation": row["operation"],
+        "body": json.loads(row["body"]),
+        "occurred_at": row["occurred_at"],
+    }
+    if row["origin"] == "unknown":
+        item["replay"] = True
+    return item
+
+
 class SyncEngine:
     """One pass of store-and-forward plus the cache refreshes; safe to call from any thread
     (passes are serialised within a process; SQLite serialises processes)."""
@@ -77,15 +93,7 @@ class SyncEngine:
             rows = self.outbox.next_batch(last_seq, BATCH_SIZE)
             if not rows:
                 break
-            items = [
-                {
-                    "idempotency_key": r["idempotency_key"],
-                    "operation": r["operation"],
-                    "body": json.loads(r["body"]),
-                    "occurred_at": r["occurred_at"],
-                }
-                for r in rows
-            ]
+            items = [sync_item(r) for r in rows]
             try:
                 results = api.sync(items)
             except ApiError as err:

@@ -30,13 +30,24 @@ def payment_item(
     occurred_at: str | None = None,
     key: str | None = None,
     qr_token: str | None = None,
+    replay: bool = False,
 ) -> dict:
-    return {
+    """A sync payment item: an offline one (API.md 1.1: it needs qr_token), or with `replay` an
+    online call whose answer was lost (a typed card number is fine then)."""
+    item = {
         "idempotency_key": key or new_key(),
         "operation": "payment",
         "body": payment_body(card, wallet, amount, qr_token=qr_token),
         "occurred_at": occurred_at or ago(minutes=30),
     }
+    if replay:
+        item["replay"] = True
+    return item
+
+
+def funded(wallet: str, balance: int = 10**6) -> list[dict]:
+    """The `wallets` claim of a card QR carrying `balance` for `wallet` (the offline cap)."""
+    return [{"code": wallet, "balance_cents": balance, "valid_to": "2099-06-30"}]
 
 
 def results_of(resp) -> list[dict]:
@@ -48,7 +59,9 @@ def test_applied_item_keeps_occurred_at_and_is_offline(e305: Terminal, sign_card
     before = e305.balance(STEPHANE, "PREMIEREQUIP")
     occurred = ago(hours=2)
     # The QR the beneficiary showed then: issued a minute before, long expired now.
-    token = sign_card_token(STEPHANE, iat=clock.timestamp() - 7260)
+    token = sign_card_token(
+        STEPHANE, iat=clock.timestamp() - 7260, wallets=funded("PREMIEREQUIP", before)
+    )
     item = payment_item(STEPHANE, "PREMIEREQUIP", 300, occurred_at=occurred, qr_token=token)
     (result,) = results_of(e305.sync([item]))
     assert result["idempotency_key"] == item["idempotency_key"]
@@ -66,8 +79,8 @@ def test_applied_item_keeps_occurred_at_and_is_offline(e305: Terminal, sign_card
 
 def test_replayed_item_is_a_duplicate_with_the_first_outcome(e305: Terminal) -> None:
     before = e305.balance(STEPHANE, "PREMIEREQUIP")
-    ok = payment_item(STEPHANE, "PREMIEREQUIP", 100)
-    refused = payment_item(STEPHANE, "PREMIEREQUIP", 10**7)
+    ok = payment_item(STEPHANE, "PREMIEREQUIP", 100, replay=True)
+    refused = payment_item(STEPHANE, "PREMIEREQUIP", 10**7, replay=True)
     first = results_of(e305.sync([ok, refused]))
     assert [r["outcome"] for r in first] == ["applied", "rejected"]
     assert first[1]["status"] == 422 and first[1]["body"]["code"] == "insufficient_funds"
@@ -84,19 +97,23 @@ def test_key_shared_between_online_call_and_sync(e305: Terminal) -> None:
     online = e305.pay(STEPHANE, "PREMIEREQUIP", 150, key=key)
     assert online.status_code == 201, online.text
     # The terminal never saw the answer, queued the payment and syncs it later under the same key.
-    item = payment_item(STEPHANE, "PREMIEREQUIP", 150, key=key)
+    item = payment_item(STEPHANE, "PREMIEREQUIP", 150, key=key, replay=True)
     item["occurred_at"] = online.json()["occurred_at"]
     (result,) = results_of(e305.sync([item]))
     assert result["outcome"] == "duplicate"
     assert (result["status"], result["body"]) == (201, online.json())
     # And the other way round: synced first, then the same key online is a replay.
     key2 = new_key()
-    (synced,) = results_of(e305.sync([payment_item(STEPHANE, "PREMIEREQUIP", 120, key=key2)]))
+    (synced,) = results_of(
+        e305.sync([payment_item(STEPHANE, "PREMIEREQUIP", 120, key=key2, replay=True)])
+    )
     assert synced["outcome"] == "applied"
     replay = e305.pay(STEPHANE, "PREMIEREQUIP", 120, key=key2)
     assert (replay.status_code, replay.json()) == (201, synced["body"])
     # Same key with another body inside a batch: that item is rejected as a conflict.
-    (conflict,) = results_of(e305.sync([payment_item(STEPHANE, "PREMIEREQUIP", 999, key=key)]))
+    (conflict,) = results_of(
+        e305.sync([payment_item(STEPHANE, "PREMIEREQUIP", 999, key=key, replay=True)])
+    )
     assert conflict["outcome"] == "rejected"
     assert (conflict["status"], conflict["body"]["code"]) == (409, "idempotency_conflict")
     assert e305.balance(STEPHANE, "PREMIEREQUIP") == before - 270
@@ -105,11 +122,11 @@ def test_key_shared_between_online_call_and_sync(e305: Terminal) -> None:
 def test_items_applied_in_order_funds_checked_at_arrival(e305: Terminal) -> None:
     stephane = e305.balance(STEPHANE, "MANUEQUIP")
     items = [
-        payment_item(STEPHANE, "MANUEQUIP", stephane, occurred_at=ago(minutes=50)),
-        payment_item(STEPHANE, "MANUEQUIP", 1, occurred_at=ago(minutes=40)),
-        payment_item(STEPHANE, "NOSUCHWALLET", 1),
-        payment_item(STEPHANE, "MANUEQUIP", 0),
-        payment_item("99999999", "MANUEQUIP", 1),
+        payment_item(STEPHANE, "MANUEQUIP", stephane, occurred_at=ago(minutes=50), replay=True),
+        payment_item(STEPHANE, "MANUEQUIP", 1, occurred_at=ago(minutes=40), replay=True),
+        payment_item(STEPHANE, "NOSUCHWALLET", 1, replay=True),
+        payment_item(STEPHANE, "MANUEQUIP", 0, replay=True),
+        payment_item("99999999", "MANUEQUIP", 1, replay=True),
     ]
     results = results_of(e305.sync(items))
     assert [r["idempotency_key"] for r in results] == [i["idempotency_key"] for i in items]
@@ -143,7 +160,9 @@ def test_occurred_at_older_than_max_age_is_rejected(e305: Terminal) -> None:
 def test_qr_token_judged_at_occurred_at(e305: Terminal, sign_card_token) -> None:
     now = clock.timestamp()
     # Issued 30 minutes ago, expired 20 minutes ago: fine for a payment made 25 minutes ago.
-    token = sign_card_token(STEPHANE, iat=now - 1800, exp=now - 1200)
+    token = sign_card_token(
+        STEPHANE, iat=now - 1800, exp=now - 1200, wallets=funded("PREMIEREQUIP")
+    )
     assert_problem(e305.pay(STEPHANE, "PREMIEREQUIP", 100, qr_token=token), 422, "token_expired")
     inside = payment_item(
         STEPHANE, "PREMIEREQUIP", 100, occurred_at=ago(minutes=25), qr_token=token
@@ -169,12 +188,17 @@ def test_qr_token_judged_at_occurred_at(e305: Terminal, sign_card_token) -> None
     assert results[3]["body"]["code"] == "token_invalid"
 
 
-def test_card_status_judged_at_occurred_at(api: Client, l212: Terminal) -> None:
+def test_card_status_judged_at_occurred_at(api: Client, l212: Terminal, sign_card_token) -> None:
     before = l212.balance(JEAN, "MANUEQUIP")
-    made_before_block = payment_item(JEAN, "MANUEQUIP", 100, occurred_at=ago(minutes=10))
+    token = sign_card_token(JEAN, iat=clock.timestamp() - 660, wallets=funded("MANUEQUIP"))
+    made_before_block = payment_item(
+        JEAN, "MANUEQUIP", 100, occurred_at=ago(minutes=10), qr_token=token
+    )
     assert api.beneficiary(JEAN).report("lost").status_code == 200
     time.sleep(1.1)
-    made_after_block = payment_item(JEAN, "MANUEQUIP", 100, occurred_at=ago(seconds=0))
+    made_after_block = payment_item(
+        JEAN, "MANUEQUIP", 100, occurred_at=ago(seconds=0), qr_token=token
+    )
     results = results_of(l212.sync([made_before_block, made_after_block]))
     assert [(r["outcome"], r["status"]) for r in results] == [("applied", 201), ("rejected", 422)]
     assert results[1]["body"]["code"] == "card_blocked"
@@ -205,9 +229,12 @@ def test_voucher_redeem_items(api: Client, l212: Terminal) -> None:
     assert redemption["kind"] == "voucher_redemption" and redemption["offline"] is True
 
 
-def test_offline_payment_counts_on_the_day_it_happened(e305: Terminal) -> None:
+def test_offline_payment_counts_on_the_day_it_happened(e305: Terminal, sign_card_token) -> None:
     yesterday = paris_today() - timedelta(days=1)
-    item = payment_item(STEPHANE, "PREMIEREQUIP", 111, occurred_at=ago(hours=30))
+    token = sign_card_token(
+        STEPHANE, iat=clock.timestamp() - 30 * 3600 - 60, wallets=funded("PREMIEREQUIP")
+    )
+    item = payment_item(STEPHANE, "PREMIEREQUIP", 111, occurred_at=ago(hours=30), qr_token=token)
     (result,) = results_of(e305.sync([item]))
     assert result["outcome"] == "applied", result
     day = business_day(result["body"]["occurred_at"])
@@ -222,7 +249,7 @@ def test_offline_payment_counts_on_the_day_it_happened(e305: Terminal) -> None:
 
 def test_malformed_batch_is_400_and_applies_nothing(e305: Terminal) -> None:
     before = e305.balance(STEPHANE, "PREMIEREQUIP")
-    good = payment_item(STEPHANE, "PREMIEREQUIP", 100)
+    good = payment_item(STEPHANE, "PREMIEREQUIP", 100, replay=True)
     bad_items = [
         {k: v for k, v in good.items() if k != "idempotency_key"},
         {**good, "idempotency_key": new_key(), "operation": "teleport"},

@@ -141,7 +141,8 @@ def test_a_synced_payment_is_judged_and_listed_on_the_paris_day_it_happened(
     set_validity(service, STEPHANE, "PREMIEREQUIP", day, day)
     kid, key = signing_key(service.process)
     issued = int(clock.timestamp()) - 15 * 60
-    claims = {"card": STEPHANE, "iat": issued, "exp": issued + 600, "wallets": []}
+    wallets = [{"code": "PREMIEREQUIP", "balance_cents": 5000, "valid_to": day.isoformat()}]
+    claims = {"card": STEPHANE, "iat": issued, "exp": issued + 600, "wallets": wallets}
     token = qrtoken.CARD_PREFIX + qrtoken.sign(claims, key, kid)
     assert till.pay(STEPHANE, "PREMIEREQUIP", 300, qr_token=token).json()["code"] == (
         "token_expired"

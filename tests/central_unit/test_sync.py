@@ -15,20 +15,22 @@ def _at(delta: timedelta) -> str:
     return (clock.now() + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _item(body: dict, occurred_at: str, operation: str = "payment") -> dict:
-    return {
+def _item(body: dict, occurred_at: str, operation: str = "payment", replay: bool = False) -> dict:
+    item = {
         "idempotency_key": str(uuid.uuid4()),
         "operation": operation,
         "body": body,
         "occurred_at": occurred_at,
     }
+    return {**item, "replay": True} if replay else item
 
 
 def test_a_token_expired_now_is_accepted_for_an_operation_made_while_it_was_valid(central):
     till = enrol(central.url, "E305")
     kid, key = signing_key(central)
     issued = int(clock.timestamp()) - 2 * 3600
-    claims = {"card": "23166622", "iat": issued, "exp": issued + 600, "wallets": []}
+    wallets = [{"code": "PREMIEREQUIP", "balance_cents": 5000, "valid_to": "2099-06-30"}]
+    claims = {"card": "23166622", "iat": issued, "exp": issued + 600, "wallets": wallets}
     token = qrtoken.CARD_PREFIX + qrtoken.sign(claims, key, kid)
     body = {
         "card_number": "23166622",
@@ -63,11 +65,16 @@ def test_a_token_expired_now_is_accepted_for_an_operation_made_while_it_was_vali
 
 def test_card_status_is_judged_when_the_payment_happened(central):
     till = enrol(central.url, "L212")
+    kid, key = signing_key(central)
+    issued = int(clock.timestamp()) - 31 * 60
+    wallets = [{"code": "MANUEQUIP", "balance_cents": 5000, "valid_to": "2099-06-30"}]
+    claims = {"card": "23166621", "iat": issued, "exp": issued + 3600, "wallets": wallets}
     body = {
         "card_number": "23166621",
         "wallet_code": "MANUEQUIP",
         "amount_cents": 500,
-        "entry_mode": "manual",
+        "entry_mode": "qr",
+        "qr_token": qrtoken.CARD_PREFIX + qrtoken.sign(claims, key, kid),
     }
     before_block = _at(timedelta(minutes=-30))
     card_holder = beneficiary(central.url, "3116960")
@@ -100,24 +107,27 @@ def test_too_old_or_future_items_are_rejected_alone_and_a_bad_envelope_is_400(ce
         "entry_mode": "manual",
     }
     old, ok, future = (
-        _item(body, _at(timedelta(hours=-73))),
-        _item(body, _at(timedelta(hours=-1))),
-        _item(body, _at(timedelta(hours=2))),
+        _item(body, _at(timedelta(hours=-73)), replay=True),
+        _item(body, _at(timedelta(hours=-1)), replay=True),
+        _item(body, _at(timedelta(hours=2)), replay=True),
     )
     bad_body = _item({"card_number": "123"}, _at(timedelta(minutes=-5)))
-    results = till.post("/v1/sync", json={"items": [old, ok, future, bad_body]}).json()["results"]
-    assert [r["outcome"] for r in results] == ["rejected", "applied", "rejected", "rejected"]
-    assert [r["status"] for r in results] == [422, 201, 422, 422]
-    assert {results[0]["body"]["code"], results[2]["body"]["code"]} == {"validation_error"}
+    # API.md 1.1: an occurred_at that does not parse rejects that item alone.
+    unreadable = _item(body, "hier", replay=True)
+    batch = {"items": [old, ok, future, bad_body, unreadable]}
+    results = till.post("/v1/sync", json=batch).json()["results"]
+    assert [r["outcome"] for r in results] == ["rejected", "applied"] + ["rejected"] * 3
+    assert [r["status"] for r in results] == [422, 201, 422, 422, 422]
+    assert {results[i]["body"]["code"] for i in (0, 2, 4)} == {"validation_error"}
     # Replaying the batch: every item is a duplicate with its first status and body.
-    again = till.post("/v1/sync", json={"items": [old, ok, future, bad_body]}).json()["results"]
-    assert [r["outcome"] for r in again] == ["duplicate"] * 4
+    again = till.post("/v1/sync", json=batch).json()["results"]
+    assert [r["outcome"] for r in again] == ["duplicate"] * 5
     assert [r["body"] for r in again] == [r["body"] for r in results]
 
     before = balance(till, "23166622", "PREMIEREQUIP")
     for envelope in (
         {"items": [{**ok, "idempotency_key": str(uuid.uuid4()), "operation": "refund"}]},
-        {"items": [{**ok, "idempotency_key": str(uuid.uuid4()), "occurred_at": "hier"}]},
+        {"items": [{**ok, "idempotency_key": str(uuid.uuid4()), "occurred_at": 20261201}]},
         {"items": [_item(body, _at(timedelta(hours=-1))), {"body": {}}]},
         {"items": [_item(body, _at(timedelta(hours=-1)))] * 501},
         {"elements": []},

@@ -80,6 +80,8 @@ def test_every_api_code_has_a_french_sentence():
         "voucher_other_partner voucher_not_pending not_accepted not_cancellable "
         "already_cancelled idempotency_conflict idempotency_in_progress token_invalid "
         "token_expired rate_limited"
+        # Version 1.1
+        " offline_not_allowed offline_limit_exceeded payload_too_large"
     ).split()
     assert sorted(codes) == sorted(API_MESSAGES)
     for code in codes:
