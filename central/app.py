@@ -20,7 +20,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from central import __version__
+from central import __version__, limits
 from central.routes import ROUTERS
 from central.security import return_hash_memory_to_the_os
 from central.service import Service
@@ -72,6 +72,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.service = service
+    app.state.proxies = limits.trusted_proxies()
     app.add_middleware(RequestLog)
     install_error_handlers(app)
     install_openapi(app)

@@ -60,6 +60,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["HDF_CENTRAL_WORKERS"] = str(args.workers)
     if args.threads:
         os.environ["HDF_CENTRAL_THREADS"] = str(args.threads)
+    if args.trusted_proxies is not None:
+        from central.limits import TRUSTED_PROXIES_ENV
+
+        os.environ[TRUSTED_PROXIES_ENV] = args.trusted_proxies  # the workers read it too
     common = {
         "host": args.host,
         "port": args.port,
@@ -68,6 +72,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "log_level": args.log_level,
         "timeout_graceful_shutdown": 5,
         "date_header": False,  # RequestLog sets Date by the service's (settable) clock
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 by default: the client address
+        # (the login limits' key) is central.limits.client_address's, by --trusted-proxies.
+        "proxy_headers": False,
     }
     if args.workers > 1:
         uvicorn.run(
@@ -285,6 +292,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="fils de base de données par processus (défaut : 6 sur PostgreSQL)",
     )
+    serve.add_argument(
+        "--trusted-proxies",
+        type=_proxies_setting,
+        default=None,
+        metavar="ADRESSES",
+        help="mandataires (adresses ou réseaux, séparés par des virgules) dont l'en-tête "
+        "X-Forwarded-For donne l'adresse du client ; défaut : HDF_CENTRAL_TRUSTED_PROXIES, "
+        "sinon aucun (l'adresse est celle de la connexion TCP)",
+    )
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=cmd_serve)
 
@@ -353,6 +369,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     with_db(keys.add_parser("list", help="lister les clés")).set_defaults(func=cmd_keys_list)
     return parser
+
+
+def _proxies_setting(text: str) -> str:
+    from central.limits import trusted_proxies
+
+    try:
+        trusted_proxies(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"adresse ou réseau invalide : {exc}") from exc
+    return text
 
 
 def _clock_setting(text: str) -> str:
