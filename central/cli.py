@@ -32,7 +32,7 @@ def _configure_logging(level: str) -> None:
 
 def _prepare(url: str | None, *, demo: bool) -> str:
     """Migrate, make sure a signing key exists, seed the demo on an empty database."""
-    from central import admin, keyring, migrate
+    from central import admin, keyring, migrate, sealing
     from central.db import normalize_url, single_use_engine
 
     url = normalize_url(url)
@@ -46,6 +46,10 @@ def _prepare(url: str | None, *, demo: bool) -> str:
                     admin.seed_demo(conn)
                     logging.getLogger("central").info('{"event": "demo_seeded"}')
                 keyring.ensure_key(conn)
+                if sealing.seal_clear_keys(conn):
+                    logging.getLogger("central").info('{"event": "signing_keys_sealed"}')
+    except sealing.SealingError as exc:
+        raise SystemExit(f"hdf-central : {exc}") from exc
     finally:
         engine.dispose()
     return url
