@@ -267,6 +267,71 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_retire(args: argparse.Namespace) -> int:
+    from central import keyring
+
+    def said(new_kid: str | None) -> str:
+        text = f"clé {args.kid} retirée : elle ne signe plus et ses QR codes sont refusés"
+        return text + (f"\nnouvelle clé de signature : {new_kid}" if new_kid else "")
+
+    return _change(
+        args.database,
+        lambda conn: keyring.retire_key(conn, args.kid),
+        said,
+        refused=keyring.UnknownKey,
+    )
+
+
+def cmd_terminal_list(args: argparse.Namespace) -> int:
+    from central import terminal_admin
+
+    engine, conn = _write(args.database)
+    try:
+        lines = terminal_admin.list_terminals(conn, args.partner)
+    except ValueError as exc:
+        print(f"refusé : {exc}", file=sys.stderr)
+        return 1
+    finally:
+        conn.close()
+        engine.dispose()
+    print(terminal_admin.table(lines))
+    return 0
+
+
+def cmd_terminal_revoke(args: argparse.Namespace) -> int:
+    from central import terminal_admin
+
+    return _change(
+        args.database,
+        lambda conn: terminal_admin.revoke_terminal(conn, args.terminal_id),
+        lambda done: (
+            f"terminal {args.terminal_id} "
+            + ("révoqué : son jeton est refusé dès maintenant" if done else "déjà révoqué")
+        ),
+        refused=ValueError,
+    )
+
+
+def cmd_partner_password(args: argparse.Namespace) -> int:
+    from central import terminal_admin
+
+    if args.password_stdin:
+        password = _password(sys.stdin.readline().rstrip("\r\n") or "-")
+    else:
+        password = _password(None)
+    return _change(
+        args.database,
+        lambda conn: terminal_admin.change_partner_password(
+            conn, args.code, password, revoke_terminals=args.revoke_terminals
+        ),
+        lambda revoked: (
+            f"mot de passe du partenaire {args.code} changé"
+            + (f" ; {revoked} terminal(s) révoqué(s)" if args.revoke_terminals else "")
+        ),
+        refused=ValueError,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hdf-central", description=__doc__)
     parser.add_argument("--version", action="version", version=f"hdf-central {__version__}")
@@ -333,6 +398,29 @@ def build_parser() -> argparse.ArgumentParser:
     padd.add_argument("--max-card-total-cents", type=int, default=10000)
     padd.add_argument("--max-age-hours", type=int, default=72)
     padd.set_defaults(func=cmd_partner_add)
+    ppass = with_db(partner.add_parser("password", help="changer le mot de passe d'un partenaire"))
+    ppass.add_argument("code")
+    ppass.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="lire le mot de passe sur l'entrée standard (sinon HDF_PASSWORD ou demandé)",
+    )
+    ppass.add_argument(
+        "--revoke-terminals",
+        action="store_true",
+        help="révoquer aussi tous ses terminaux (ils devront s'enrôler à nouveau)",
+    )
+    ppass.set_defaults(func=cmd_partner_password)
+
+    terminal = sub.add_parser("terminal", help="terminaux enrôlés").add_subparsers(
+        dest="action", required=True
+    )
+    tlist = with_db(terminal.add_parser("list", help="lister les terminaux"))
+    tlist.add_argument("--partner", metavar="CODE", help="ceux de ce partenaire seulement")
+    tlist.set_defaults(func=cmd_terminal_list)
+    trevoke = with_db(terminal.add_parser("revoke", help="révoquer un terminal (vol, perte)"))
+    trevoke.add_argument("terminal_id")
+    trevoke.set_defaults(func=cmd_terminal_revoke)
 
     card = sub.add_parser("card", help="cartes").add_subparsers(dest="action", required=True)
     cadd = with_db(card.add_parser("add", help="ajouter une carte"))
@@ -372,6 +460,11 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_keys_rotate
     )
     with_db(keys.add_parser("list", help="lister les clés")).set_defaults(func=cmd_keys_list)
+    kretire = with_db(
+        keys.add_parser("retire", help="retirer une clé : elle ne signe ni ne vérifie plus")
+    )
+    kretire.add_argument("kid")
+    kretire.set_defaults(func=cmd_keys_retire)
     return parser
 
 

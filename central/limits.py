@@ -10,7 +10,9 @@ PostgreSQL; SQLite writes are serialised). No row comes back when the limit is r
   with 429 takes no slot. 5 a minute per identifier, 20 a minute per client address, in a window
   opened by the first failure.
 - Look-ups (`GET /v1/cards/{n}` and its photo): a token bucket per terminal, 20 tokens, one more
-  each second (60 a minute in bursts of 20); a 404 costs a token too.
+  each second (60 a minute in bursts of 20); a 404 costs a token too. HDF_CENTRAL_LOOKUP_LIMIT
+  ("PER_MINUTE/BURST") changes it for an installation (the test harness raises it for the tests
+  of everything else; the limit's own tests run with the default).
 """
 
 from __future__ import annotations
@@ -34,11 +36,27 @@ from central.models import rate_limits
 LOGIN_WINDOW_S = 60.0
 LOGIN_FAILURES_PER_IDENTIFIER = 5
 LOGIN_FAILURES_PER_ADDRESS = 20
-LOOKUP_BURST = 20
-LOOKUPS_PER_SECOND = 1.0  # 60 a minute
-LOOKUP_REFILL_S = LOOKUP_BURST / LOOKUPS_PER_SECOND  # an untouched bucket is full again
-
 TRUSTED_PROXIES_ENV = "HDF_CENTRAL_TRUSTED_PROXIES"
+LOOKUP_LIMIT_ENV = "HDF_CENTRAL_LOOKUP_LIMIT"
+
+
+def lookup_limit(setting: str | None) -> tuple[int, float]:
+    """(burst, tokens a second) from "PER_MINUTE/BURST" (default "60/20": API.md's)."""
+    if not setting:
+        return 20, 1.0
+    per_minute, _, burst = setting.partition("/")
+    try:
+        values = int(per_minute), int(burst)
+    except ValueError:
+        values = (0, 0)
+    if min(values) < 1:
+        raise ValueError(f"{LOOKUP_LIMIT_ENV} : « PAR_MINUTE/RAFALE » attendu, pas « {setting} »")
+    return values[1], values[0] / 60.0
+
+
+# Read once per process: `serve` hands its environment to its workers.
+LOOKUP_BURST, LOOKUPS_PER_SECOND = lookup_limit(os.environ.get(LOOKUP_LIMIT_ENV))
+LOOKUP_REFILL_S = LOOKUP_BURST / LOOKUPS_PER_SECOND  # an untouched bucket is full again
 
 _r = rate_limits.c
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -52,12 +52,7 @@ def a_qr_code_pays(api: Client) -> None:
     """The service still signs with its (sealed) key: a beneficiary's QR pays at a till."""
     holder = api.beneficiary("23166622")
     till = api.enrol("L212", label="Caisse")
-    resp = till.post(
-        "/v1/payments",
-        json={"card_number": "23166622", "wallet_code": "MANUEQUIP", "amount_cents": 100,
-              "entry_mode": "qr", "qr_token": holder.qr()},
-        headers={"Idempotency-Key": str(__import__("uuid").uuid4())},
-    )  # fmt: skip
+    resp = till.pay("23166622", "MANUEQUIP", 100, qr_token=holder.qr())
     assert resp.status_code == 201, resp.text
 
 
