@@ -19,9 +19,11 @@ The map (one responsibility a file; docs/API-notes.md records the choices where 
 - `web.py`: HTTP plumbing (request log, problem responses, body parsing, the OpenAPI document).
 - `schemas.py`: API.md's request and response shapes; `errors.py`: problem details.
 - `db.py`, `models.py`, `migrate.py`, `migrations/`: engines and transactions, tables, Alembic.
-- `security.py` (passwords, tokens, login limiter), `keyring.py` (QR signing keys), `clock.py`
-  (instants and business days), `photos.py`, `voucher_pdf.py`.
-- `admin.py` (reference data, the DEMO.md set) and `cli.py` (`hdf-central`).
+- `security.py` (passwords, tokens), `limits.py` (login and look-up limits, atomic in the
+  database; the client's address), `keyring.py` (QR signing keys), `sealing.py` (those keys
+  sealed at rest), `clock.py` (instants and business days), `photos.py`, `voucher_pdf.py`.
+- `admin.py` (reference data, the DEMO.md set), `terminal_admin.py` (terminal list and
+  revocation, partner passwords) and `cli.py` (`hdf-central`).
 """
 
 __version__ = "0.1.0"

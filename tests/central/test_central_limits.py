@@ -292,3 +292,15 @@ def test_any_forwarded_for_header_yields_an_address_or_the_peer(
     got = limits.client_address(_request(peer, forwarded, "127.0.0.1,10.0.0.0/8,::1"))
     assert isinstance(got, str) and got
     assert len(got) <= 45  # an IPv6 address at most: the counter's key stays bounded
+
+
+def test_the_openapi_document_says_429_comes_with_retry_after(api: Client) -> None:
+    paths = api.get("/v1/openapi.json").json()["paths"]
+    for path, method in [
+        ("/v1/terminals", "post"),
+        ("/v1/beneficiary/session", "post"),
+        ("/v1/cards/{card_number}", "get"),
+        ("/v1/cards/{card_number}/photo", "get"),
+    ]:
+        header = paths[path][method]["responses"]["429"]["headers"]["Retry-After"]
+        assert header["schema"]["type"] == "integer", path
