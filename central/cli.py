@@ -285,17 +285,12 @@ def cmd_keys_retire(args: argparse.Namespace) -> int:
 def cmd_terminal_list(args: argparse.Namespace) -> int:
     from central import terminal_admin
 
-    engine, conn = _write(args.database)
-    try:
-        lines = terminal_admin.list_terminals(conn, args.partner)
-    except ValueError as exc:
-        print(f"refusé : {exc}", file=sys.stderr)
-        return 1
-    finally:
-        conn.close()
-        engine.dispose()
-    print(terminal_admin.table(lines))
-    return 0
+    return _change(  # a read: its transaction writes nothing
+        args.database,
+        lambda conn: terminal_admin.list_terminals(conn, args.partner),
+        terminal_admin.table,
+        refused=ValueError,
+    )
 
 
 def cmd_terminal_revoke(args: argparse.Namespace) -> int:
