@@ -218,14 +218,15 @@ def test_voucher_codes_decode_back(central):
     )
 
 
-def test_keys_rotate_adds_a_signing_key_and_old_tokens_still_verify(central, tmp_path):
+def test_keys_rotate_adds_a_signing_key_and_old_tokens_still_verify(central):
     from support.central_server import run_central_cli
 
     holder = beneficiary(central.url, "3116961")
     old_qr = holder.post("/v1/beneficiary/qr").json()["qr_token"]
     old_kids = [k["kid"] for k in httpx.get(central.url + "/v1/keys").json()["keys"]]
+    # In the service's data folder: on PostgreSQL its sealing key file is there (central.sealing).
     done = run_central_cli(
-        ["keys", "rotate", "--database", central.database_url], data_dir=tmp_path
+        ["keys", "rotate", "--database", central.database_url], data_dir=central.data_dir
     )
     assert done.returncode == 0, done.stderr
     keys = httpx.get(central.url + "/v1/keys").json()["keys"]
