@@ -145,6 +145,10 @@ async def card(request: Request, card_number: CardNumberDoc) -> Response:
             note_caller(request, caller)
             if not CARD_NUMBER_RE.match(card_number):
                 raise validation("Le n° de carte a 8 chiffres.", status=400)
+            if svc.db.is_postgres:
+                limits.take_lookup(svc.db, caller.terminal_id, conn)
+                return queries.card_view(conn, card_number, caller.partner)
+        # SQLite: the token is a write, in its own short transaction (reads never wait for it).
         limits.take_lookup(svc.db, caller.terminal_id)
         with svc.db.read() as conn:
             return queries.card_view(conn, card_number, caller.partner)
