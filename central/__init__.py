@@ -20,12 +20,14 @@ The map (one responsibility a file; docs/API-notes.md records the choices where 
 - `bounds.py`: request bodies bounded while they are read (413 before authentication).
 - `schemas.py`: API.md's request and response shapes; `errors.py`: problem details.
 - `db.py`, `models.py`, `migrate.py`, `migrations/`: engines and transactions, tables, Alembic.
-- `security.py` (passwords, tokens, login limiter), `keyring.py` (QR signing keys), `clock.py`
-  (instants and business days), `photos.py`, `voucher_pdf.py`.
-- `admin.py` (reference data, the DEMO.md set) and `cli.py` (`hdf-central`).
 - `metrics.py`: `/metrics` (Prometheus, summed over workers) and the readiness probe.
 - `ops/`: running it like a real service: `backup` (and restore), `purge` (RGPD retention,
   docs/RETENTION.md), `scale_seed` (`seed --scale`, a region-sized data set); docs/DEPLOY.md.
+- `security.py` (passwords, tokens), `limits.py` (login and look-up limits, atomic in the
+  database; the client's address), `keyring.py` (QR signing keys), `sealing.py` (those keys
+  sealed at rest), `clock.py` (instants and business days), `photos.py`, `voucher_pdf.py`.
+- `admin.py` (reference data, the DEMO.md set), `terminal_admin.py` (terminal list and
+  revocation, partner passwords) and `cli.py` (`hdf-central`).
 """
 
 __version__ = "0.1.0"

@@ -20,7 +20,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from central import __version__, metrics
+from central import __version__, limits, metrics
 from central.bounds import BodyLimit
 from central.routes import ROUTERS
 from central.security import return_hash_memory_to_the_os
@@ -74,6 +74,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.service = service
+    app.state.proxies = limits.trusted_proxies()
     app.add_middleware(BodyLimit)  # inside the request log: a 413 is logged like any answer
     app.add_middleware(RequestLog)
     install_error_handlers(app)

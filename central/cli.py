@@ -32,7 +32,7 @@ def _configure_logging(level: str) -> None:
 
 def _prepare(url: str | None, *, demo: bool) -> str:
     """Migrate, make sure a signing key exists, seed the demo on an empty database."""
-    from central import admin, keyring, migrate
+    from central import admin, keyring, migrate, sealing
     from central.db import normalize_url, single_use_engine
 
     url = normalize_url(url)
@@ -46,6 +46,10 @@ def _prepare(url: str | None, *, demo: bool) -> str:
                     admin.seed_demo(conn)
                     logging.getLogger("central").info('{"event": "demo_seeded"}')
                 keyring.ensure_key(conn)
+                if sealing.seal_clear_keys(conn):
+                    logging.getLogger("central").info('{"event": "signing_keys_sealed"}')
+    except sealing.SealingError as exc:
+        raise SystemExit(f"hdf-central : {exc}") from exc
     finally:
         engine.dispose()
     return url
@@ -63,6 +67,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["HDF_CENTRAL_WORKERS"] = str(args.workers)
     if args.threads:
         os.environ["HDF_CENTRAL_THREADS"] = str(args.threads)
+    if args.trusted_proxies is not None:
+        from central.limits import TRUSTED_PROXIES_ENV
+
+        os.environ[TRUSTED_PROXIES_ENV] = args.trusted_proxies  # the workers read it too
     common = {
         "host": args.host,
         "port": args.port,
@@ -71,6 +79,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "log_level": args.log_level,
         "timeout_graceful_shutdown": 5,
         "date_header": False,  # RequestLog sets Date by the service's (settable) clock
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 by default: the client address
+        # (the login limits' key) is central.limits.client_address's, by --trusted-proxies.
+        "proxy_headers": False,
     }
     if args.workers > 1:
         uvicorn.run(
@@ -259,6 +270,66 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_retire(args: argparse.Namespace) -> int:
+    from central import keyring
+
+    def said(new_kid: str | None) -> str:
+        text = f"clé {args.kid} retirée : elle ne signe plus et ses QR codes sont refusés"
+        return text + (f"\nnouvelle clé de signature : {new_kid}" if new_kid else "")
+
+    return _change(
+        args.database,
+        lambda conn: keyring.retire_key(conn, args.kid),
+        said,
+        refused=keyring.UnknownKey,
+    )
+
+
+def cmd_terminal_list(args: argparse.Namespace) -> int:
+    from central import terminal_admin
+
+    return _change(  # a read: its transaction writes nothing
+        args.database,
+        lambda conn: terminal_admin.list_terminals(conn, args.partner),
+        terminal_admin.table,
+        refused=ValueError,
+    )
+
+
+def cmd_terminal_revoke(args: argparse.Namespace) -> int:
+    from central import terminal_admin
+
+    return _change(
+        args.database,
+        lambda conn: terminal_admin.revoke_terminal(conn, args.terminal_id),
+        lambda done: (
+            f"terminal {args.terminal_id} "
+            + ("révoqué : son jeton est refusé dès maintenant" if done else "déjà révoqué")
+        ),
+        refused=ValueError,
+    )
+
+
+def cmd_partner_password(args: argparse.Namespace) -> int:
+    from central import terminal_admin
+
+    if args.password_stdin:
+        password = _password(sys.stdin.readline().rstrip("\r\n") or "-")
+    else:
+        password = _password(None)
+    return _change(
+        args.database,
+        lambda conn: terminal_admin.change_partner_password(
+            conn, args.code, password, revoke_terminals=args.revoke_terminals
+        ),
+        lambda revoked: (
+            f"mot de passe du partenaire {args.code} changé"
+            + (f" ; {revoked} terminal(s) révoqué(s)" if args.revoke_terminals else "")
+        ),
+        refused=ValueError,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hdf-central", description=__doc__)
     parser.add_argument("--version", action="version", version=f"hdf-central {__version__}")
@@ -288,6 +359,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="fils de base de données par processus (défaut : 6 sur PostgreSQL)",
     )
+    serve.add_argument(
+        "--trusted-proxies",
+        type=_proxies_setting,
+        default=None,
+        metavar="ADRESSES",
+        help="mandataires (adresses ou réseaux, séparés par des virgules) dont l'en-tête "
+        "X-Forwarded-For donne l'adresse du client ; défaut : HDF_CENTRAL_TRUSTED_PROXIES, "
+        "sinon aucun (l'adresse est celle de la connexion TCP)",
+    )
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=cmd_serve)
 
@@ -316,6 +396,29 @@ def build_parser() -> argparse.ArgumentParser:
     padd.add_argument("--max-card-total-cents", type=int, default=10000)
     padd.add_argument("--max-age-hours", type=int, default=72)
     padd.set_defaults(func=cmd_partner_add)
+    ppass = with_db(partner.add_parser("password", help="changer le mot de passe d'un partenaire"))
+    ppass.add_argument("code")
+    ppass.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="lire le mot de passe sur l'entrée standard (sinon HDF_PASSWORD ou demandé)",
+    )
+    ppass.add_argument(
+        "--revoke-terminals",
+        action="store_true",
+        help="révoquer aussi tous ses terminaux (ils devront s'enrôler à nouveau)",
+    )
+    ppass.set_defaults(func=cmd_partner_password)
+
+    terminal = sub.add_parser("terminal", help="terminaux enrôlés").add_subparsers(
+        dest="action", required=True
+    )
+    tlist = with_db(terminal.add_parser("list", help="lister les terminaux"))
+    tlist.add_argument("--partner", metavar="CODE", help="ceux de ce partenaire seulement")
+    tlist.set_defaults(func=cmd_terminal_list)
+    trevoke = with_db(terminal.add_parser("revoke", help="révoquer un terminal (vol, perte)"))
+    trevoke.add_argument("terminal_id")
+    trevoke.set_defaults(func=cmd_terminal_revoke)
 
     card = sub.add_parser("card", help="cartes").add_subparsers(dest="action", required=True)
     cadd = with_db(card.add_parser("add", help="ajouter une carte"))
@@ -355,6 +458,11 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_keys_rotate
     )
     with_db(keys.add_parser("list", help="lister les clés")).set_defaults(func=cmd_keys_list)
+    kretire = with_db(
+        keys.add_parser("retire", help="retirer une clé : elle ne signe ni ne vérifie plus")
+    )
+    kretire.add_argument("kid")
+    kretire.set_defaults(func=cmd_keys_retire)
     _ops_parsers(sub, with_db)
     return parser
 
@@ -415,6 +523,16 @@ def _years(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 100:
         raise argparse.ArgumentTypeError("un nombre d'années entre 1 et 100")
     return int(text)
+
+
+def _proxies_setting(text: str) -> str:
+    from central.limits import trusted_proxies
+
+    try:
+        trusted_proxies(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"adresse ou réseau invalide : {exc}") from exc
+    return text
 
 
 def _clock_setting(text: str) -> str:

@@ -48,6 +48,25 @@ def normalize_url(url: str | None) -> str:
     return url
 
 
+def private_sqlite_files(database: str | None) -> None:
+    """Make the SQLite database readable by the service's user alone (0600) before SQLite opens
+    it: SQLite gives its -wal and -shm files the database file's mode. Files an older version
+    made readable by others are narrowed too."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            try:
+                if name.stat().st_mode & 0o077:
+                    name.chmod(0o600)
+            except (FileNotFoundError, PermissionError):
+                pass  # gone since, or another user's file: SQLite will say what it can
+
+
 class Database:
     """The engine plus the knowledge of how to open a read or a write transaction on it."""
 
@@ -58,9 +77,7 @@ class Database:
         self.is_postgres = parsed.get_backend_name() == "postgresql"
         self._write_lock = threading.Lock()
         if self.is_sqlite:
-            database = parsed.database or ""
-            if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_files(parsed.database)
             self.engine: Engine = create_engine(
                 self.url,
                 connect_args={"check_same_thread": False, "timeout": 30},
@@ -133,6 +150,7 @@ def single_use_engine(url: str) -> Engine:
     """An engine without a pool, for one-off admin commands and migrations."""
     url = normalize_url(url)
     if make_url(url).get_backend_name() == "sqlite":
+        private_sqlite_files(make_url(url).database)
         engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
         Database._install_sqlite_hooks(engine)
         return engine

@@ -1,4 +1,5 @@
-"""The QR signing keys: stored with the database, the newest signs, every unretired one verifies."""
+"""The QR signing keys: stored with the database (sealed, central.sealing), the newest signs,
+every unretired one verifies; a retired key neither signs nor verifies."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import time
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from central.clock import now
 from central.models import signing_keys
+from central.sealing import sealer_for
 from hdf_common import qrtoken
 
 RELOAD_SECONDS = 2.0
@@ -20,17 +22,38 @@ def add_key(conn: Connection) -> str:
     """Generate a new Ed25519 key pair, store it, return its kid (it becomes the signing key)."""
     key = qrtoken.generate_private_key()
     kid = qrtoken.key_id(key)
-    conn.execute(
-        insert(signing_keys).values(
-            kid=kid, private_pem=qrtoken.private_key_to_pem(key), created_at=now()
-        )
-    )
+    sealed = sealer_for(conn.engine.url).seal(kid, qrtoken.private_key_to_pem(key))
+    conn.execute(insert(signing_keys).values(kid=kid, private_pem=sealed, created_at=now()))
     return kid
 
 
+_VALID = select(signing_keys.c.kid).where(signing_keys.c.retired_at.is_(None))
+_SIGNING_KID = _VALID.order_by(signing_keys.c.created_at.desc(), signing_keys.c.kid.desc()).limit(1)
+
+
 def ensure_key(conn: Connection) -> None:
-    if conn.execute(select(signing_keys.c.kid).limit(1)).first() is None:
+    """Make sure a key signs (a database whose keys were all retired gets a new one)."""
+    if conn.execute(_VALID.limit(1)).first() is None:
         add_key(conn)
+
+
+class UnknownKey(ValueError):
+    """No valid key has this kid."""
+
+
+def retire_key(conn: Connection, kid: str) -> str | None:
+    """Retire `kid` at once: it no longer signs, leaves /v1/keys, and its tokens are refused.
+    When it was the last valid key, a new one is made to sign: its kid is returned."""
+    done = conn.execute(
+        update(signing_keys)
+        .where(signing_keys.c.kid == kid, signing_keys.c.retired_at.is_(None))
+        .values(retired_at=now())
+    )
+    if done.rowcount != 1:
+        raise UnknownKey(f"aucune clé valide « {kid} » (voir `hdf-central keys list`)")
+    if conn.execute(_VALID.limit(1)).first() is None:
+        return add_key(conn)
+    return None
 
 
 class KeyRing:
@@ -52,7 +75,10 @@ class KeyRing:
                 .order_by(signing_keys.c.created_at, signing_keys.c.kid)
             ).all()
             conn.rollback()
-        keys = [(r.kid, qrtoken.private_key_from_pem(r.private_pem)) for r in rows]
+        sealer = sealer_for(self._engine.url)
+        keys = [
+            (r.kid, qrtoken.private_key_from_pem(sealer.open(r.kid, r.private_pem))) for r in rows
+        ]
         self._jwks = [qrtoken.public_jwk(k, kid) for kid, k in keys]
         self._signing = keys[-1] if keys else None
         self._loaded_at = time.monotonic()
@@ -70,7 +96,14 @@ class KeyRing:
         return list(self._jwks)
 
     def sign(self, claims: dict[str, Any]) -> str:
-        self._fresh()
+        # Which key signs is asked every time (one small query; signing is rare): a retired key
+        # stops signing at once, in every worker.
+        with self._engine.connect() as conn:
+            kid = conn.execute(_SIGNING_KID).scalar()
+            conn.rollback()
+        with self._lock:
+            if self._signing is None or self._signing[0] != kid:
+                self._load()
         if self._signing is None:
             raise RuntimeError("no signing key: run `hdf-central keys rotate`")
         kid, key = self._signing

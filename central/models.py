@@ -15,6 +15,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -225,12 +226,14 @@ beneficiary_sessions = Table(
     Column("expires_at", UTCDateTime, nullable=False),
 )
 
-# Failed password attempts, for the 5-a-minute limit; shared by all workers through the database.
-login_failures = Table(
-    "login_failures",
+# Rate limits (central.limits), shared by all workers and hosts through the database: a login
+# counter per identifier and per client address (`amount` failures in the window opened at
+# `since`), a token bucket per terminal for look-ups (`amount` tokens left at `since`). Instants
+# are epoch seconds, so one atomic UPDATE can do the arithmetic on SQLite and PostgreSQL alike.
+rate_limits = Table(
+    "rate_limits",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("subject", String(64), nullable=False),
-    Column("at", UTCDateTime, nullable=False),
-    Index("ix_login_failures_subject_at", "subject", "at"),
+    Column("subject", String(200), primary_key=True),
+    Column("amount", Double, nullable=False),
+    Column("since", Double, nullable=False),
 )

@@ -8,7 +8,7 @@ import os
 from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.engine import make_url
 
-from central import idempotency, ledger
+from central import idempotency, ledger, limits
 from central.clock import now, today
 from central.db import Database, normalize_url
 from central.errors import unauthorized
@@ -97,6 +97,7 @@ class Service:
         with self.db.write() as conn:
             ledger.expire_vouchers(conn, day=today())
             idempotency.purge(conn)
+            limits.purge(conn)
             conn.execute(
                 delete(beneficiary_sessions).where(beneficiary_sessions.c.expires_at < now())
             )

@@ -229,8 +229,14 @@ PROBLEM_STATUSES = {
     "409": "Conflit d'état ou d'idempotence",
     "413": "Corps au-delà de 1 Mio, 2 Mio pour /v1/sync (payload_too_large)",
     "422": "Valeur refusée (validation_error, refus métier)",
-    "429": "Trop de tentatives (rate_limited)",
+    "429": "Trop de tentatives (rate_limited) : connexions manquées, consultations de cartes",
     "500": "Erreur interne (internal_error)",
+}
+
+RETRY_AFTER_DOC: dict[str, Any] = {
+    "description": "Secondes à attendre avant de réessayer (RFC 9110).",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
 }
 
 PARAM_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -284,6 +290,7 @@ def install_openapi(app: FastAPI) -> None:
                         "description": text,
                         "content": {PROBLEM_MEDIA_TYPE: {"schema": problem_ref}},
                     }
+                responses["429"]["headers"] = {"Retry-After": RETRY_AFTER_DOC}
                 for param in operation.get("parameters", []):
                     if param["name"] in PARAM_SCHEMAS:
                         param["schema"] = dict(PARAM_SCHEMAS[param["name"]])

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, insert, select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from central import ledger, queries, schemas
+from central import ledger, limits, queries, schemas
 from central.clock import fmt_instant, now
 from central.errors import ApiError, unauthorized, validation
 from central.ledger import BeneficiaryCaller
@@ -26,7 +26,7 @@ from central.routes.deps import (
     TicketPath,
 )
 from central.routes.keyed import idempotent, order_hash, prepayment_cancel_hash
-from central.security import is_rate_limited, new_token, record_failure, token_hash, verify_password
+from central.security import new_token, token_hash, verify_password
 from central.web import binary_doc, body_doc, dict_response, parse_json_object, validate_body
 from hdf_common import qrtoken
 
@@ -43,6 +43,7 @@ router = APIRouter(tags=["beneficiary"])
 async def session(request: Request, svc: Svc) -> Response:
     raw = await request.body()
     db = svc.db
+    address = limits.client_address(request)
 
     def work() -> dict[str, Any]:
         body = validate_body(schemas.BeneficiarySessionRequest, parse_json_object(raw))
@@ -57,12 +58,14 @@ async def session(request: Request, svc: Svc) -> Response:
             subject = f"d:{body['dossier_number']}"
             where = cards.c.dossier_number == body["dossier_number"]
         with db.read() as conn:
-            if is_rate_limited(conn, subject):
-                raise ApiError(429, "rate_limited", "Trop d'essais : réessayez dans une minute.")
             row = conn.execute(select(cards.c.id, cards.c.password_hash).where(where)).first()
-        if not verify_password(row.password_hash if row else None, body["password"]):
-            with db.write() as conn:
-                record_failure(conn, subject)
+        # A card's number and its dossier's are one identity: the count is the card's.
+        if not limits.login_attempt(
+            db,
+            identity=f"card:{row.id}" if row else subject,
+            address=address,
+            check=lambda: verify_password(row.password_hash if row else None, body["password"]),
+        ):
             raise unauthorized("Identifiant ou mot de passe incorrect.")
         assert row is not None
         token = new_token()

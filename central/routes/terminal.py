@@ -18,7 +18,7 @@ from sqlalchemy import Connection, insert, select, update
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from central import ledger, queries, schemas
+from central import ledger, limits, queries, schemas
 from central.clock import now, today
 from central.errors import ApiError, unauthorized, validation
 from central.ledger import Judged, Partner, TerminalCaller
@@ -47,13 +47,7 @@ from central.routes.keyed import (
     payment_raw_hash,
     redeem_hash,
 )
-from central.security import (
-    is_rate_limited,
-    new_token,
-    record_failure,
-    token_hash,
-    verify_password,
-)
+from central.security import new_token, token_hash, verify_password
 from central.web import (
     binary_doc,
     body_doc,
@@ -78,19 +72,22 @@ router = APIRouter(tags=["terminal"])
 async def enrol(request: Request, svc: Svc) -> Response:
     raw = await request.body()
     db = svc.db
+    address = limits.client_address(request)
 
     def work() -> Response:
         body = validate_body(schemas.EnrolmentRequest, parse_json_object(raw))
         code = body["partner_code"]
-        subject = f"p:{code}"[:64]
         with db.read() as conn:
-            if is_rate_limited(conn, subject):
-                raise ApiError(429, "rate_limited", "Trop d'essais : réessayez dans une minute.")
             row = conn.execute(select(partners).where(partners.c.code == code)).first()
-        if row is None or not verify_password(row.password_hash if row else None, body["password"]):
-            with db.write() as conn:
-                record_failure(conn, subject)
+        # An unknown code is hashed against the dummy hash: it answers in the same time.
+        if not limits.login_attempt(
+            db,
+            identity=f"p:{code}",
+            address=address,
+            check=lambda: verify_password(row.password_hash if row else None, body["password"]),
+        ):
             raise unauthorized("Code partenaire ou mot de passe incorrect.")
+        assert row is not None
         token = new_token()
         terminal_id = str(uuid.uuid4())
         with db.write() as conn:
@@ -148,6 +145,12 @@ async def card(request: Request, card_number: CardNumberDoc) -> Response:
             note_caller(request, caller)
             if not CARD_NUMBER_RE.match(card_number):
                 raise validation("Le n° de carte a 8 chiffres.", status=400)
+            if svc.db.is_postgres:
+                limits.take_lookup(svc.db, caller.terminal_id, conn)
+                return queries.card_view(conn, card_number, caller.partner)
+        # SQLite: the token is a write, in its own short transaction (reads never wait for it).
+        limits.take_lookup(svc.db, caller.terminal_id)
+        with svc.db.read() as conn:
             return queries.card_view(conn, card_number, caller.partner)
 
     view = await run_in_threadpool(work)
@@ -166,6 +169,7 @@ async def photo(caller: Terminal, card_number: CardNumberPath, svc: Svc) -> Resp
     from central.photos import portrait
 
     def work() -> bytes | None:
+        limits.take_lookup(svc.db, caller.terminal_id)
         with svc.db.read() as conn:
             row = conn.execute(
                 select(cards.c.first_name, cards.c.last_name, cards.c.photo_jpeg).where(

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from support.api import Client, Terminal
 from support.central_server import CentralProcess, sqlite_url, start_central
+from support.sealed import open_signing_key
 
 from hdf_common import clock, qrtoken
 
@@ -86,7 +87,7 @@ def sign_card_token(central: CentralProcess) -> Callable[..., str]:
         ).first()
     engine.dispose()
     assert row is not None, "no signing key in the database"
-    kid, key = row[0], qrtoken.private_key_from_pem(row[1])
+    kid, key = row[0], qrtoken.private_key_from_pem(open_signing_key(central, row[0], row[1]))
 
     def sign(
         card: str,

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from support.central_server import CentralProcess, start_central
+from support.sealed import open_signing_key
 
 
 @pytest.fixture(
@@ -82,4 +83,4 @@ def signing_key(central: CentralProcess) -> tuple[str, Any]:
     [(kid, pem)] = sql(
         central, "SELECT kid, private_pem FROM signing_keys ORDER BY created_at DESC LIMIT 1"
     )
-    return kid, qrtoken.private_key_from_pem(pem)
+    return kid, qrtoken.private_key_from_pem(open_signing_key(central, kid, pem))

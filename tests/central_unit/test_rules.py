@@ -73,14 +73,12 @@ def test_five_failed_enrolments_a_minute_lock_the_partner_code(central):
 def test_the_enrolment_lock_lifts_once_the_minute_has_passed(central):
     """The failures age out: a minute after them the right password enrols again, and a wrong
     one is 401 again (not 429). The clock is moved by ageing the recorded failures."""
-    from datetime import timedelta
-
     from sqlalchemy import create_engine, update
     from sqlalchemy.pool import NullPool
 
     from central.clock import now
     from central.db import normalize_url
-    from central.models import login_failures
+    from central.models import rate_limits
 
     def enrol_with(password: str) -> int:
         return httpx.post(
@@ -88,15 +86,21 @@ def test_the_enrolment_lock_lifts_once_the_minute_has_passed(central):
             json={"partner_code": "E305", "password": password, "label": "x"},
         ).status_code
 
+    def age(seconds: float) -> None:
+        with engine.begin() as conn:
+            conn.execute(
+                update(rate_limits)
+                .where(rate_limits.c.subject == "login:p:E305")
+                .values(since=now().timestamp() - seconds)
+            )
+
     assert [enrol_with("Wrong-pass1") for _ in range(5)] == [401] * 5
     assert enrol_with("Demo-E305") == 429
     engine = create_engine(normalize_url(central.database_url), poolclass=NullPool)
     try:
-        with engine.begin() as conn:
-            conn.execute(update(login_failures).values(at=now() - timedelta(seconds=50)))
+        age(50)
         assert enrol_with("Demo-E305") == 429  # 50 s later: still within the minute
-        with engine.begin() as conn:
-            conn.execute(update(login_failures).values(at=now() - timedelta(seconds=61)))
+        age(61)
     finally:
         engine.dispose()
     assert enrol_with("Demo-E305") == 201
@@ -214,14 +218,15 @@ def test_voucher_codes_decode_back(central):
     )
 
 
-def test_keys_rotate_adds_a_signing_key_and_old_tokens_still_verify(central, tmp_path):
+def test_keys_rotate_adds_a_signing_key_and_old_tokens_still_verify(central):
     from support.central_server import run_central_cli
 
     holder = beneficiary(central.url, "3116961")
     old_qr = holder.post("/v1/beneficiary/qr").json()["qr_token"]
     old_kids = [k["kid"] for k in httpx.get(central.url + "/v1/keys").json()["keys"]]
+    # In the service's data folder: on PostgreSQL its sealing key file is there (central.sealing).
     done = run_central_cli(
-        ["keys", "rotate", "--database", central.database_url], data_dir=tmp_path
+        ["keys", "rotate", "--database", central.database_url], data_dir=central.data_dir
     )
     assert done.returncode == 0, done.stderr
     keys = httpx.get(central.url + "/v1/keys").json()["keys"]
