@@ -11,7 +11,9 @@ Three ways a call can fail, and the terminal treats them differently:
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Mapping
+import functools
+import http.client
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,9 +48,15 @@ class TlsError(NotSent):
 
 
 class UnknownOutcome(ClientError):
-    """The request was sent, the answer was lost: it may have been applied."""
+    """The request was sent, the answer was lost: it may have been applied. `dropped`: the
+    service closed the connection under it (reset, or closed before a byte of the answer), which
+    is also what reusing a kept-alive connection the service is closing looks like."""
 
     code = "offline"
+
+    def __init__(self, message: str, *, dropped: bool = False) -> None:
+        super().__init__(message)
+        self.dropped = dropped
 
 
 class ApiError(ClientError):
@@ -174,28 +182,21 @@ class ApiClient:
             headers["Authorization"] = f"Bearer {self.token}"
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
-        started = clock.timestamp()  # the same clock as the service's Date, when both are set
+        send = functools.partial(
+            self._send, method, path, json, params, headers, timeout or self.timeout
+        )
         try:
-            resp = self.session.request(
-                method,
-                self.base_url + path,
-                json=json,
-                params=params,
-                headers=headers,
-                timeout=timeout or self.timeout,
-            )
-        except requests.exceptions.SSLError as exc:
-            raise TlsError(str(exc)) from exc
-        except requests.exceptions.ConnectTimeout as exc:
-            raise NotSent(str(exc)) from exc
-        except requests.exceptions.ConnectionError as exc:
-            if _never_sent(exc):
-                raise NotSent(str(exc)) from exc
-            raise UnknownOutcome(str(exc)) from exc
-        except requests.exceptions.Timeout as exc:  # read timeout: the request left
-            raise UnknownOutcome(str(exc)) from exc
-        except requests.exceptions.RequestException as exc:
-            raise UnknownOutcome(str(exc)) from exc
+            started, resp = send()
+        except UnknownOutcome as first:
+            # A kept-alive connection the service closed as we reused it (uvicorn closes one
+            # idle for 5 s, our probe period): an idempotent request goes once more, on a new
+            # connection. A failure of that try that sent nothing leaves the first's verdict.
+            if not first.dropped or not (method == "GET" or idempotency_key):
+                raise
+            try:
+                started, resp = send()
+            except NotSent:
+                raise first from None
         self._sample_clock(resp, started, clock.timestamp())
         if resp.status_code >= 500:
             raise UnknownOutcome(f"HTTP {resp.status_code}")
@@ -213,6 +214,40 @@ class ApiClient:
             return resp.json()
         except ValueError as exc:
             raise UnknownOutcome("réponse illisible") from exc
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        json: Any,
+        params: Mapping[str, Any] | None,
+        headers: dict[str, str],
+        timeout: tuple[float, float],
+    ) -> tuple[float, requests.Response]:
+        """One try: (when it started, the answer), or its failure typed."""
+        started = clock.timestamp()  # the same clock as the service's Date, when both are set
+        try:
+            resp = self.session.request(
+                method,
+                self.base_url + path,
+                json=json,
+                params=params,
+                headers=headers,
+                timeout=timeout,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise TlsError(str(exc)) from exc
+        except requests.exceptions.ConnectTimeout as exc:
+            raise NotSent(str(exc)) from exc
+        except requests.exceptions.ConnectionError as exc:
+            if _never_sent(exc):
+                raise NotSent(str(exc)) from exc
+            raise UnknownOutcome(str(exc), dropped=_dropped(exc)) from exc
+        except requests.exceptions.Timeout as exc:  # read timeout: the request left
+            raise UnknownOutcome(str(exc)) from exc
+        except requests.exceptions.RequestException as exc:
+            raise UnknownOutcome(str(exc)) from exc
+        return started, resp
 
     def _sample_clock(self, resp: requests.Response, started: float, ended: float) -> None:
         date_header = resp.headers.get("Date")
@@ -310,8 +345,27 @@ class ApiClient:
         return result
 
 
+_DROPPED = (
+    http.client.RemoteDisconnected,
+    ConnectionResetError,
+    ConnectionAbortedError,
+    BrokenPipeError,
+)
+
+
+def _dropped(exc: requests.exceptions.ConnectionError) -> bool:
+    """True when the service closed or reset the connection under the request."""
+    return any(isinstance(err, _DROPPED) for err in _causes(exc))
+
+
 def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
     """True when urllib3 failed before a byte of the request left (refused, DNS, connect)."""
+    never = (NewConnectionError, NameResolutionError, ConnectTimeoutError, ConnectionRefusedError)
+    return any(isinstance(err, never) for err in _causes(exc))
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and every exception it wraps (urllib3's reasons, arguments, causes, contexts)."""
     seen: set[int] = set()
     stack: list[BaseException | None] = [exc]
     while stack:
@@ -319,13 +373,9 @@ def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
         if err is None or id(err) in seen:
             continue
         seen.add(id(err))
-        if isinstance(err, NewConnectionError | NameResolutionError | ConnectTimeoutError):
-            return True
-        if isinstance(err, ConnectionRefusedError):
-            return True
+        yield err
         if isinstance(err, MaxRetryError):
             stack.append(err.reason)
         stack.extend(a for a in err.args if isinstance(a, BaseException))
         stack.append(err.__cause__)
         stack.append(err.__context__)
-    return False
