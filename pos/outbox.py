@@ -186,9 +186,10 @@ class Outbox:
         return int(self.store.scalar("SELECT COUNT(*) FROM outbox WHERE state = 'queued'"))
 
     def next_batch(self, after_seq: int, limit: int) -> list[sqlite3.Row]:
-        """The next queued rows to send, oldest first."""
+        """The next queued rows to send, oldest first (`origin` 'unknown': sent online, its
+        answer lost, so a replay)."""
         return self.store.query(
-            "SELECT seq, idempotency_key, operation, body, occurred_at FROM outbox "
+            "SELECT seq, idempotency_key, operation, body, occurred_at, origin FROM outbox "
             "WHERE state = 'queued' AND seq > ? ORDER BY seq LIMIT ?",
             (after_seq, limit),
         )

@@ -20,7 +20,7 @@ from pos import journal
 from pos.domain import to_rfc3339, utc_now
 from pos.outbox import Outbox
 from pos.store import Store
-from pos.sync.client import ApiClient, ApiError, ClientError
+from pos.sync.client import ApiClient, ApiError, ClientError, NotSent
 
 log = logging.getLogger("pos.sync")
 
@@ -38,6 +38,22 @@ class PassResult:
     rejected: int = 0
     remaining: int = 0
     error: str | None = None
+
+
+def sync_item(row: Any) -> dict[str, Any]:
+    """The `/v1/sync` item of a queued outbox row. One sent online whose answer was lost (origin
+    `unknown`: a timeout, a cut connection, a process that died in flight) is `replay: true`:
+    the service judges it as the online call it was (API.md, version 1.1), not as an offline
+    payment (a typed card, refused offline, must still count once)."""
+    item: dict[str, Any] = {
+        "idempotency_key": row["idempotency_key"],
+        "operation": row["operation"],
+        "body": json.loads(row["body"]),
+        "occurred_at": row["occurred_at"],
+    }
+    if row["origin"] == "unknown":
+        item["replay"] = True
+    return item
 
 
 class SyncEngine:
@@ -77,15 +93,7 @@ class SyncEngine:
             rows = self.outbox.next_batch(last_seq, BATCH_SIZE)
             if not rows:
                 break
-            items = [
-                {
-                    "idempotency_key": r["idempotency_key"],
-                    "operation": r["operation"],
-                    "body": json.loads(r["body"]),
-                    "occurred_at": r["occurred_at"],
-                }
-                for r in rows
-            ]
+            items = [sync_item(r) for r in rows]
             try:
                 results = api.sync(items)
             except ApiError as err:
@@ -197,14 +205,20 @@ class SyncEngine:
             log.info("rafraîchissement incomplet: %s", err.code)
 
     def probe(self) -> bool:
-        """GET /v1/health (3 s at most); records the contact and the clock drift."""
-        try:
-            api = self.client()
-            api.health()
-        except (ClientError, RuntimeError):
-            return False
-        self.record_contact(api)
-        return True
+        """GET /v1/health (3 s at most); records the contact and the clock drift. One failure
+        is confirmed by an immediate second try before it says offline: a lone lost probe (a
+        kept-alive connection closed under it) never flips the state the windows show."""
+        for _attempt in range(2):
+            try:
+                api = self.client()
+                api.health()
+            except NotSent:
+                return False  # refused, unreachable: nothing to confirm, offline now
+            except (ClientError, RuntimeError):
+                continue
+            self.record_contact(api)
+            return True
+        return False
 
 
 class SyncWorker(threading.Thread):
