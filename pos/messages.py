@@ -66,6 +66,10 @@ LOCAL_MESSAGES: dict[str, str] = {
         "Trousseau système non sécurisé : le jeton du terminal ne peut pas y être rangé "
         "(HDF_POS_ALLOW_INSECURE_KEYRING=1 pour passer outre en test)."
     ),
+    "insecure_transport": (
+        "Adresse http:// d'une autre machine refusée : le jeton passerait en clair. Utilisez "
+        "https://, ou --insecure en connaissance de cause."
+    ),
     "keyring_missing": "Jeton du terminal introuvable dans le trousseau : enrôlez-le à nouveau.",
     "demo_unavailable": (
         "Démonstration impossible : cette installation du terminal ne contient pas le service "

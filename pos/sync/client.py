@@ -13,6 +13,8 @@ from __future__ import annotations
 import email.utils
 import functools
 import http.client
+import ipaddress
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -127,6 +129,22 @@ def error_for(status: int, body: Any) -> ApiError:
         )
     cls = _ERROR_CLASSES.get(str(code), Refusal)
     return cls(status, str(code), detail, body)
+
+
+def unencrypted_remote(url: str) -> bool:
+    """True for an http:// address of another machine: the bearer token and the offline trust
+    anchor (`/v1/keys`) would cross the network in clear. Loopback (127.0.0.0/8, ::1,
+    localhost) is the same machine."""
+    parts = urllib.parse.urlsplit(url.strip())
+    if parts.scheme.lower() != "http":
+        return False
+    host = (parts.hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
 
 
 @dataclass

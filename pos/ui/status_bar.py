@@ -53,6 +53,13 @@ class StatusBar(QFrame):
         self.online: bool | None = None
         self.state = QLabel(self.tr("Connexion…"))
         self.state.setObjectName("stateLabel")
+        # http:// to another machine (enrolled with --insecure): said next to the state, always.
+        self.unencrypted = QLabel("⚠ " + self.tr("connexion non chiffrée"))
+        self.unencrypted.setObjectName("driftWarning")
+        self.unencrypted.setToolTip(
+            self.tr("Adresse http:// : le jeton et les clés passent en clair sur le réseau.")
+        )
+        self.unencrypted.hide()
         self.queue = QLabel()
         self.window = QLabel()
         self.window.setObjectName("offlineWindow")
@@ -73,6 +80,7 @@ class StatusBar(QFrame):
         layout.setContentsMargins(12, 6, 12, 6)
         layout.setSpacing(18)
         layout.addWidget(self.state)
+        layout.addWidget(self.unencrypted)
         layout.addWidget(self.queue, 3)
         layout.addWidget(self.window, 3)
         layout.addWidget(self.follow_ups, 2)
@@ -105,6 +113,7 @@ class StatusBar(QFrame):
 
     def _apply_status(self, status: TerminalStatus) -> None:
         self._set_online(status.online)
+        self.unencrypted.setVisible(status.unencrypted)
         queued = status.queue
         since = status.oldest_queued_at
         if queued:
