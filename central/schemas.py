@@ -144,6 +144,13 @@ class Enrolment(_Response):
     partner: PartnerProfile
 
 
+class TokenRotation(_Response):
+    token: str = Field(
+        description="The terminal's new bearer token. The token that asked keeps working until "
+        "this one is first used or for 10 minutes, whichever comes first."
+    )
+
+
 class Holder(_Response):
     first_name: str
     last_name: str
