@@ -16,7 +16,7 @@ from pos.domain import Partner, parse_instant, to_rfc3339, utc_now
 from pos.outbox import Outbox
 from pos.results import Refusal, Refused, TerminalStatus
 from pos.store import Store
-from pos.sync import credentials
+from pos.sync import credentials, rotation
 from pos.sync.client import ApiClient, ApiError, ClientError, TlsError, unencrypted_remote
 from pos.sync.worker import DRIFT_WARNING_S, SyncEngine
 
@@ -151,6 +151,7 @@ class Connection:
             credentials.delete_token(old)
         terminal_id = str(answer["terminal_id"])
         credentials.save_token(terminal_id, str(answer["token"]))
+        rotation.note_new_token(self.store)
         settings.SERVER_URL.set(self.store, server_url.rstrip("/"))
         settings.INSECURE_HTTP.set(self.store, bool(insecure and unencrypted_remote(server_url)))
         settings.TERMINAL_LABEL.set(self.store, label)

@@ -293,6 +293,11 @@ class ApiClient:
     def unenroll(self) -> None:
         self.request("DELETE", "/v1/terminals/current")
 
+    def rotate_token(self) -> Any:
+        """POST /v1/terminals/current/token: the new token (the caller checks and stores it)."""
+        body = self.request("POST", "/v1/terminals/current/token")
+        return body.get("token") if isinstance(body, dict) else None
+
     def partner(self) -> dict[str, Any]:
         result: dict[str, Any] = self.request("GET", "/v1/partner")
         return result
