@@ -135,10 +135,13 @@ def unencrypted_remote(url: str) -> bool:
     """True for an http:// address of another machine: the bearer token and the offline trust
     anchor (`/v1/keys`) would cross the network in clear. Loopback (127.0.0.0/8, ::1,
     localhost) is the same machine."""
-    parts = urllib.parse.urlsplit(url.strip())
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:  # not an address at all: refused if it claims to be plain http
+        return url.strip().lower().startswith("http:")
     if parts.scheme.lower() != "http":
         return False
-    host = (parts.hostname or "").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return False
     try:

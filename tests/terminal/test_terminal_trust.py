@@ -17,6 +17,9 @@ from typing import ClassVar
 import keyring
 import keyring.core
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 
 from pos import settings
 from pos.results import Outcome, Refused, TerminalStatus
@@ -292,3 +295,28 @@ def test_a_new_process_and_the_demo_create_private_files(tmp_path):
             assert set(_modes(central.terminal_dir).values()) == {0o600}
     finally:
         central.stop()
+
+
+# -- untrusted input: any address typed or configured -------------------------------------------
+
+
+@settings_hypothesis(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=80),
+        st.builds(
+            lambda scheme, host, rest: f"{scheme}://{host}{rest}",
+            st.sampled_from(["http", "HTTP", "https", "ftp", ""]),
+            st.one_of(
+                st.text(max_size=30),
+                st.ip_addresses().map(lambda ip: f"[{ip}]" if ip.version == 6 else str(ip)),
+            ),
+            st.text(max_size=20),
+        ),
+    )
+)
+def test_any_address_is_judged_without_an_error(url):
+    verdict = unencrypted_remote(url)
+    assert isinstance(verdict, bool)
+    if not url.strip().lower().startswith("http:"):
+        assert verdict is False  # only plain http is ever judged unencrypted
