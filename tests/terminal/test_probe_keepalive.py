@@ -10,63 +10,30 @@ terminal sees when uvicorn's idle timer fires as its request goes out).
 from __future__ import annotations
 
 import socket
-import threading
 import time
 
 from pos.results import Outcome
 from pos.sync import credentials
 from pos.sync.client import ApiClient
 from terminal.helpers import _read_http_message, balance, central_transactions
+from terminal.trust_proxies import ForwardingProxy
 
 
-class ClosingProxy:
+class ClosingProxy(ForwardingProxy):
     def __init__(self, upstream_port: int) -> None:
-        self.upstream_port = upstream_port
         self.forwarded: list[bytes] = []  # request lines
         self.closed_on_reuse = 0
-        self._clients: list[socket.socket] = []
-        self._server = socket.socket()
-        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._server.bind(("127.0.0.1", 0))
-        self._server.listen(64)
-        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__(upstream_port)
 
-    def close(self) -> None:
-        """The service goes away: nothing listens any more, open connections are cut."""
-        for client in [self._server, *self._clients]:  # shutdown wakes a blocked accept()
-            try:
-                client.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            client.close()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                client, _ = self._server.accept()
-            except OSError:
-                return
-            self._clients.append(client)
-            threading.Thread(target=self._handle, args=(client,), daemon=True).start()
-
-    def _handle(self, client: socket.socket) -> None:
-        with client:
-            try:
-                request = _read_http_message(client)
-                if not request:
-                    return
-                with socket.create_connection(("127.0.0.1", self.upstream_port), 30) as up:
-                    up.sendall(request.replace(b"keep-alive", b"close", 1))
-                    response = _read_http_message(up)
-                self.forwarded.append(request.split(b"\r\n", 1)[0])
-                head, _, body = response.partition(b"\r\n\r\n")
-                lines = [h for h in head.split(b"\r\n") if not h.lower().startswith(b"connection")]
-                client.sendall(b"\r\n".join(lines) + b"\r\n\r\n" + body)  # kept alive
-                if _read_http_message(client):  # reused: closed under the request
-                    self.closed_on_reuse += 1
-            except OSError:
-                return
+    def handle(self, client: socket.socket) -> None:
+        request = _read_http_message(client)
+        if not request:
+            return
+        head, body = self.forward(request)
+        self.forwarded.append(request.split(b"\r\n", 1)[0])
+        client.sendall(head + b"\r\n\r\n" + body)  # kept alive
+        if _read_http_message(client):  # reused: closed under the request
+            self.closed_on_reuse += 1
 
 
 def _token(t) -> str:

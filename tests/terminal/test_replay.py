@@ -11,59 +11,33 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 
 from pos.results import Outcome
 from pos.sync import credentials
 from terminal.helpers import _read_http_message, balance, card_qr, central_transactions, dead_url
+from terminal.trust_proxies import ForwardingProxy
 
 
-class RecordingProxy:
+class RecordingProxy(ForwardingProxy):
     def __init__(self, upstream_port: int) -> None:
-        self.upstream_port = upstream_port
         self.mode = "forward"
         self.swallowed = 0
         self.bodies: dict[str, list[dict]] = {}  # path -> JSON bodies forwarded
-        self._server = socket.socket()
-        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._server.bind(("127.0.0.1", 0))
-        self._server.listen(64)
-        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__(upstream_port)
 
-    def close(self) -> None:
-        try:
-            self._server.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self._server.close()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                client, _ = self._server.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(client,), daemon=True).start()
-
-    def _handle(self, client: socket.socket) -> None:
-        with client:
-            request = _read_http_message(client)
-            if not request:
-                return
-            if self.mode == "swallow":
-                self.swallowed += 1
-                return  # closed: the request left, no answer ever comes
-            head, _, body = request.partition(b"\r\n\r\n")
-            path = head.split(b" ")[1].decode().split("?")[0]
-            if body:
-                self.bodies.setdefault(path, []).append(json.loads(body))
-            with socket.create_connection(("127.0.0.1", self.upstream_port), 30) as up:
-                up.sendall(request.replace(b"keep-alive", b"close", 1))
-                response = _read_http_message(up)
-            head, _, payload = response.partition(b"\r\n\r\n")
-            lines = [h for h in head.split(b"\r\n") if not h.lower().startswith(b"connection")]
-            client.sendall(b"\r\n".join([*lines, b"connection: close"]) + b"\r\n\r\n" + payload)
+    def handle(self, client: socket.socket) -> None:
+        request = _read_http_message(client)
+        if not request:
+            return
+        if self.mode == "swallow":
+            self.swallowed += 1
+            return  # closed: the request left, no answer ever comes
+        head, _, body = request.partition(b"\r\n\r\n")
+        path = head.split(b" ")[1].decode().split("?")[0]
+        if body:
+            self.bodies.setdefault(path, []).append(json.loads(body))
+        head, payload = self.forward(request)
+        client.sendall(head + b"\r\nconnection: close\r\n\r\n" + payload)
 
 
 def _token(t) -> str:

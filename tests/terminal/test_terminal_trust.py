@@ -10,7 +10,6 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import ClassVar
 
@@ -26,7 +25,8 @@ from pos.results import Outcome, Refused, TerminalStatus
 from pos.sync import credentials
 from pos.sync.client import unencrypted_remote
 from pos.terminal import Terminal
-from terminal.helpers import Proxy, _read_http_message, card_qr, create_voucher, dead_url
+from terminal.helpers import card_qr, create_voucher, dead_url
+from terminal.trust_proxies import ForwardingProxy
 
 REMOTE = "http://192.0.2.10:8443"  # TEST-NET-1: never contacted, the refusal comes first
 
@@ -38,31 +38,9 @@ def _own_address() -> str:
         return str(sock.getsockname()[0])
 
 
-class LanProxy(Proxy):
+def lan_proxy(upstream_port: int) -> ForwardingProxy:
     """The central service (on 127.0.0.1) reached at this machine's network address."""
-
-    def __init__(self, upstream_port: int) -> None:
-        self.upstream_port = upstream_port
-        self._server = socket.socket()
-        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._server.bind((_own_address(), 0))
-        self._server.listen(16)
-        self.host, self.port = self._server.getsockname()[:2]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def _handle(self, client: socket.socket) -> None:
-        with client:
-            request = _read_http_message(client)
-            if not request:
-                return
-            with socket.create_connection(("127.0.0.1", self.upstream_port), 30) as up:
-                up.sendall(request.replace(b"keep-alive", b"close", 1))
-                response = _read_http_message(up)
-            client.sendall(response)
+    return ForwardingProxy(upstream_port, host=_own_address())
 
 
 # -- http:// to another machine ---------------------------------------------------------------
@@ -99,7 +77,7 @@ def test_enrol_over_http_to_another_machine_is_refused_without_insecure(run_cli)
 
 
 def test_insecure_enrolment_works_and_every_status_says_unencrypted(shared_central, run_cli):
-    proxy = LanProxy(shared_central.port)
+    proxy = lan_proxy(shared_central.port)
     try:
         assert unencrypted_remote(proxy.url)
         code, out, err = run_cli(
