@@ -30,6 +30,16 @@ API_MESSAGES: dict[str, str] = {
     "token_invalid": "QR code non valable : demandez au bénéficiaire de l'afficher à nouveau.",
     "token_expired": "QR code expiré : demandez au bénéficiaire de l'actualiser.",
     "rate_limited": "Trop de tentatives : patientez une minute avant de réessayer.",
+    # Version 1.1: the service re-checks the offline rules (a follow-up to settle with the region).
+    "offline_not_allowed": (
+        "Refusé par le service central : un paiement hors ligne exige le QR code de la carte "
+        "(carte saisie au clavier)."
+    ),
+    "offline_limit_exceeded": (
+        "Refusé par le service central : plafond hors ligne dépassé (montant, total de la carte "
+        "ou solde du QR code)."
+    ),
+    "payload_too_large": "Envoi trop volumineux pour le service central.",
 }
 
 # The terminal's own refusals (no API call, or no network).

@@ -43,6 +43,7 @@ MESSAGES = (
         "Démonstration impossible : cette installation du terminal ne contient pas le service central de démonstration (lancez ./run.sh depuis les sources du projet).",
     ),
     QT_TRANSLATE_NOOP("messages", "Encaissé hors ligne : en attente d'envoi"),
+    QT_TRANSLATE_NOOP("messages", "Envoi trop volumineux pour le service central."),
     QT_TRANSLATE_NOOP("messages", "Hors ligne : QR code signé vérifié"),
     QT_TRANSLATE_NOOP("messages", "Hors ligne : ce prépaiement est déjà encaissé ici."),
     QT_TRANSLATE_NOOP(
@@ -115,6 +116,14 @@ MESSAGES = (
     QT_TRANSLATE_NOOP("messages", "QR code expiré : demandez au bénéficiaire de l'actualiser."),
     QT_TRANSLATE_NOOP(
         "messages", "QR code non valable : demandez au bénéficiaire de l'afficher à nouveau."
+    ),
+    QT_TRANSLATE_NOOP(
+        "messages",
+        "Refusé par le service central : plafond hors ligne dépassé (montant, total de la carte ou solde du QR code).",
+    ),
+    QT_TRANSLATE_NOOP(
+        "messages",
+        "Refusé par le service central : un paiement hors ligne exige le QR code de la carte (carte saisie au clavier).",
     ),
     QT_TRANSLATE_NOOP("messages", "Réponse non reçue : en attente de confirmation"),
     QT_TRANSLATE_NOOP("messages", "Service central injoignable : réessayez plus tard."),

@@ -938,6 +938,18 @@
 <context>
     <name>messages</name>
     <message>
+        <source>Refusé par le service central : un paiement hors ligne exige le QR code de la carte (carte saisie au clavier).</source>
+        <translation>Refused by the central service: an offline payment needs the card's QR code (card number typed).</translation>
+    </message>
+    <message>
+        <source>Refusé par le service central : plafond hors ligne dépassé (montant, total de la carte ou solde du QR code).</source>
+        <translation>Refused by the central service: offline limit exceeded (amount, card total or QR code balance).</translation>
+    </message>
+    <message>
+        <source>Envoi trop volumineux pour le service central.</source>
+        <translation>Too large for the central service.</translation>
+    </message>
+    <message>
         <source>Adresse http:// d'une autre machine refusée : le jeton passerait en clair. Utilisez https://, ou --insecure en connaissance de cause.</source>
         <translation>http:// address of another machine refused: the token would cross the network in clear. Use https://, or --insecure knowingly.</translation>
     </message>

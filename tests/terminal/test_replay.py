@@ -91,3 +91,11 @@ def test_an_offline_payment_is_not_a_replay(central, make_terminal):
         assert "replay" not in item and item["body"]["entry_mode"] == "qr"
     finally:
         proxy.close()
+
+
+def test_offline_items_the_service_now_rejects_read_as_french_follow_ups():
+    from pos.messages import refusal_message
+
+    for code in ("offline_not_allowed", "offline_limit_exceeded"):
+        sentence = refusal_message(code)
+        assert sentence.startswith("Refusé par le service central") and code not in sentence
