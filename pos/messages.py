@@ -30,7 +30,11 @@ API_MESSAGES: dict[str, str] = {
     "token_invalid": "QR code non valable : demandez au bénéficiaire de l'afficher à nouveau.",
     "token_expired": "QR code expiré : demandez au bénéficiaire de l'actualiser.",
     "rate_limited": "Trop de tentatives : patientez une minute avant de réessayer.",
-    # Version 1.1: the service re-checks the offline rules (a follow-up to settle with the region).
+}
+
+# Version 1.1's new codes: the service re-checks the offline rules (such a rejection is a
+# follow-up the partner settles with the region) and bounds request bodies.
+API_1_1_MESSAGES: dict[str, str] = {
     "offline_not_allowed": (
         "Refusé par le service central : un paiement hors ligne exige le QR code de la carte "
         "(carte saisie au clavier)."
@@ -97,7 +101,7 @@ REFUSAL_DETAILS: dict[str, str] = {
     "closing_in_future": "On ne clôture pas une journée à venir.",
 }
 
-REFUSALS = {**API_MESSAGES, **LOCAL_MESSAGES, **REFUSAL_DETAILS}
+REFUSALS = {**API_MESSAGES, **API_1_1_MESSAGES, **LOCAL_MESSAGES, **REFUSAL_DETAILS}
 
 # What a receipt or a view says of an operation or a card (`Receipt.status`, `status_label`).
 STATUS_TEXTS: dict[str, str] = {
