@@ -5,6 +5,7 @@ unenrolment, the cached partner profile, and the status the windows and `hdf-pos
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -63,6 +64,7 @@ class Connection:
                     ca_bundle=settings.CA_BUNDLE.get(self.store),
                     verify_tls=settings.VERIFY_TLS.get(self.store),
                     read_timeout=float(settings.READ_TIMEOUT_S.get(self.store)),
+                    stored_token=functools.partial(credentials.load_token, terminal_id),
                 )
             return self._api
 

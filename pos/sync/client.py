@@ -15,7 +15,7 @@ import functools
 import http.client
 import ipaddress
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,9 +170,12 @@ class ApiClient:
         verify_tls: bool = True,
         connect_timeout: float = CONNECT_TIMEOUT_S,
         read_timeout: float = READ_TIMEOUT_S,
+        stored_token: Callable[[], str | None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        # Where the token is kept: another process of this terminal may have rotated it.
+        self.stored_token = stored_token
         self.timeout = (connect_timeout, read_timeout)
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
@@ -218,6 +221,10 @@ class ApiClient:
                 started, resp = send()
             except NotSent:
                 raise first from None
+        if resp.status_code == 401 and auth and self._token_renewed():
+            # Refused before anything was done (authentication comes first): safe to resend.
+            headers["Authorization"] = f"Bearer {self.token}"
+            started, resp = send()
         self._sample_clock(resp, started, clock.timestamp())
         if resp.status_code >= 500:
             raise UnknownOutcome(f"HTTP {resp.status_code}")
@@ -235,6 +242,20 @@ class ApiClient:
             return resp.json()
         except ValueError as exc:
             raise UnknownOutcome("réponse illisible") from exc
+
+    def _token_renewed(self) -> bool:
+        """True when the stored token differs from ours (rotated by another process): ours is
+        then replaced by it."""
+        if self.stored_token is None:
+            return False
+        try:
+            stored = self.stored_token()
+        except Exception:  # the keyring is unavailable: the 401 stands
+            return False
+        if not stored or stored == self.token:
+            return False
+        self.token = stored
+        return True
 
     def _send(
         self,

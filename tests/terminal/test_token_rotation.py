@@ -16,8 +16,10 @@ import requests
 from support.clock import clock_at
 
 from hdf_common import clock
+from pos.results import Outcome
 from pos.sync import credentials, rotation
 from pos.sync.client import ApiClient
+from pos.terminal import Terminal
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -125,3 +127,20 @@ def test_a_process_killed_before_storing_the_new_token_is_not_locked_out(
     assert t1 not in (t0, lost)
     assert t.lookup("23166621").card_number
     assert [_status(url, tok) for tok in (t0, lost, t1)] == [401, 401, 200]
+
+
+def test_another_process_of_the_terminal_follows_a_rotation(shared_central, make_terminal):
+    """The windows rotate while `hdf-pos` (another process, its own client) is open: on a 401 it
+    reads the keyring again and carries on with the new token."""
+    url = shared_central.url
+    windows = make_terminal(url, name="two-processes")
+    t0 = _token(windows)
+    with Terminal.open(windows.data_dir) as cli:
+        assert cli.lookup("23166621").card_number  # its client holds t0
+        with clock_at(clock.now() + timedelta(days=8)):
+            assert windows.sync().error is None
+        assert windows.lookup("23166621").card_number  # the new token used: t0 is over
+        assert _status(url, t0) == 401
+        assert cli.lookup("23166622").card_number == "23166622"
+        result = cli.pay(scan="23166622", wallet_code="MANUEQUIP", amount_cents=100)
+        assert result.outcome is Outcome.ONLINE
