@@ -13,10 +13,13 @@ from pathlib import Path
 import keyring
 import keyring.errors
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support.clock import clock_at
 
 from hdf_common import clock
 from pos.results import Outcome
+from pos.store import Store
 from pos.sync import credentials, rotation
 from pos.sync.client import ApiClient
 from pos.terminal import Terminal
@@ -144,3 +147,36 @@ def test_another_process_of_the_terminal_follows_a_rotation(shared_central, make
         assert cli.lookup("23166622").card_number == "23166622"
         result = cli.pay(scan="23166622", wallet_code="MANUEQUIP", amount_cents=100)
         assert result.outcome is Outcome.ONLINE
+
+
+class _Answering:
+    """Stands for the service's answer to a rotation (whatever it sends)."""
+
+    def __init__(self, answer) -> None:
+        self.answer = answer
+        self.token = "t0-" + "x" * 40
+
+    def rotate_token(self):
+        return self.answer
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    answer=st.one_of(
+        st.none(), st.integers(), st.text(max_size=600), st.lists(st.text(max_size=5), max_size=3)
+    )
+)
+def test_any_rotation_answer_is_stored_only_when_it_is_a_token(tmp_path_factory, answer):
+    store = Store(tmp_path_factory.mktemp("rotation"))
+    try:
+        store.set_state("terminal_id", "00000000-0000-4000-8000-000000000001")
+        api = _Answering(answer)
+        credentials.save_token("00000000-0000-4000-8000-000000000001", api.token)
+        rotated = rotation.rotate_if_due(store, api)  # type: ignore[arg-type]
+        kept = credentials.load_token("00000000-0000-4000-8000-000000000001")
+        plausible = isinstance(answer, str) and 20 <= len(answer) <= 512 and answer.isprintable()
+        assert rotated is plausible
+        assert kept == (answer if plausible else "t0-" + "x" * 40) == api.token
+        assert rotation.due(store) is not plausible
+    finally:
+        store.close()
