@@ -144,6 +144,10 @@ class Enrolment(_Response):
     partner: PartnerProfile
 
 
+class TokenRotationRequest(_Request):
+    """No fields: the caller's bearer token says which terminal; a body, if any, is ignored."""
+
+
 class TokenRotation(_Response):
     token: str = Field(
         description="The terminal's new bearer token. The token that asked keeps working until "
@@ -309,4 +313,5 @@ REQUEST_MODELS: list[type[BaseModel]] = [
     BeneficiarySessionRequest,
     BeneficiaryOrderRequest,
     CardReportRequest,
+    TokenRotationRequest,
 ]

@@ -133,7 +133,7 @@ async def unenrol(caller: Terminal, svc: Svc) -> Response:
     "/v1/terminals/current/token",
     status_code=200,
     response_model=schemas.TokenRotation,
-    openapi_extra=TERMINAL_AUTH,
+    openapi_extra={**TERMINAL_AUTH, **body_doc(schemas.TokenRotationRequest, required=False)},
 )
 async def rotate_token(request: Request, caller: Terminal, svc: Svc) -> Response:
     """A new token for this terminal (API.md 1.1; `central.tokens`)."""
