@@ -140,7 +140,7 @@ class Database:
                     yield conn
         else:
             with self.engine.connect() as conn, conn.begin():
-                yield conn
+                yield conn.execution_options(hdf_write=True)  # tells a write from a read
 
     def dispose(self) -> None:
         self.engine.dispose()

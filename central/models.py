@@ -96,6 +96,12 @@ terminals = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
+    # Token life cycle (API.md 1.1): the last use, kept to the minute (not a write a request); a
+    # token unused for 30 days stops working. After a rotation, the token that asked for it
+    # keeps working until `previous_valid_until` or until the new token is first used.
+    Column("last_used_at", UTCDateTime, nullable=True),
+    Column("previous_token_hash", String(64), nullable=True, index=True),
+    Column("previous_valid_until", UTCDateTime, nullable=True),
 )
 
 cards = Table(

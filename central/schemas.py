@@ -156,6 +156,17 @@ class Enrolment(_Response):
     partner: PartnerProfile
 
 
+class TokenRotationRequest(_Request):
+    """No fields: the caller's bearer token says which terminal; a body, if any, is ignored."""
+
+
+class TokenRotation(_Response):
+    token: str = Field(
+        description="The terminal's new bearer token. The token that asked keeps working until "
+        "this one is first used or for 10 minutes, whichever comes first."
+    )
+
+
 class Holder(_Response):
     first_name: str
     last_name: str
@@ -314,4 +325,5 @@ REQUEST_MODELS: list[type[BaseModel]] = [
     BeneficiarySessionRequest,
     BeneficiaryOrderRequest,
     CardReportRequest,
+    TokenRotationRequest,
 ]

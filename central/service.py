@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import os
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.engine import make_url
 
-from central import idempotency, ledger, limits
+from central import idempotency, ledger, limits, tokens
 from central.clock import now, today
 from central.db import Database, normalize_url
 from central.errors import unauthorized
 from central.keyring import KeyRing
 from central.ledger import BeneficiaryCaller, Partner, TerminalCaller
-from central.models import beneficiary_sessions, cards, partners, terminals
+from central.models import beneficiary_sessions, cards
 from central.security import token_hash
-
-# Built once: every terminal request runs it, and building a statement costs more than running it.
-_TERMINAL_BY_TOKEN = (
-    select(terminals.c.id.label("terminal_id"), terminals.c.label, partners)
-    .select_from(terminals.join(partners, partners.c.id == terminals.c.partner_id))
-    .where(terminals.c.token_hash == bindparam("token_hash"), terminals.c.revoked_at.is_(None))
-)
 
 
 def database_threads(explicit: str | None, *, workers: int, postgres: bool) -> int:
@@ -63,15 +56,39 @@ class Service:
     def terminal(self, authorization: str | None) -> TerminalCaller:
         _bearer(authorization)  # no database trip for an absent or malformed header
         with self.db.read() as conn:
-            return self.terminal_on(conn, authorization)
+            caller, use = self._authenticate(conn, authorization)
+        if use is not None:
+            with self.db.write() as conn:
+                tokens.record(conn, use)
+        return caller
 
     def terminal_on(self, conn: Connection, authorization: str | None) -> TerminalCaller:
-        """Authenticate on a connection the caller already holds (one trip fewer per request)."""
-        token = _bearer(authorization)
-        row = conn.execute(_TERMINAL_BY_TOKEN, {"token_hash": token_hash(token)}).first()
+        """Authenticate on a connection the caller already holds (one trip fewer per request).
+        A use to record (once a minute) goes into the caller's write transaction, or into a
+        write of its own beside a read (never a second write: SQLite has one write lock)."""
+        caller, use = self._authenticate(conn, authorization)
+        if use is not None:
+            if conn.get_execution_options().get("hdf_write"):
+                tokens.record(conn, use)
+            else:
+                with self.db.write() as writer:
+                    tokens.record(writer, use)
+        return caller
+
+    def _authenticate(
+        self, conn: Connection, authorization: str | None
+    ) -> tuple[TerminalCaller, tokens.Use | None]:
+        presented = token_hash(_bearer(authorization))
+        row = conn.execute(tokens.TERMINAL_BY_TOKEN, {"token_hash": presented}).first()
         if row is None:
             raise unauthorized()
-        return TerminalCaller(row.terminal_id, row.label, Partner.from_row(row))
+        use = tokens.judge(row, presented, now())
+        return TerminalCaller(row.terminal_id, row.label, Partner.from_row(row)), use
+
+    @staticmethod
+    def presented_token(authorization: str | None) -> str:
+        """The hash of the bearer token of this request (already authenticated)."""
+        return token_hash(_bearer(authorization))
 
     def beneficiary(self, authorization: str | None) -> BeneficiaryCaller:
         token = _bearer(authorization)

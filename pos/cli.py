@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", required=True, help="nom de ce terminal (ex. Caisse 1)")
     p.add_argument("--password-stdin", action="store_true", help="lire le mot de passe sur stdin")
     p.add_argument("--ca-bundle", help="certificats d'autorité (PEM) du service central")
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="accepter une adresse http:// d'une autre machine (jeton en clair ; essais seulement)",
+    )
     p.set_defaults(func=cmd_enroll)
 
     p = sub.add_parser("unenroll", help="désenrôler ce terminal (la file d'attente est gardée)")

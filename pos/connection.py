@@ -5,6 +5,7 @@ unenrolment, the cached partner profile, and the status the windows and `hdf-pos
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -16,8 +17,8 @@ from pos.domain import Partner, parse_instant, to_rfc3339, utc_now
 from pos.outbox import Outbox
 from pos.results import Refusal, Refused, TerminalStatus
 from pos.store import Store
-from pos.sync import credentials
-from pos.sync.client import ApiClient, ApiError, ClientError, TlsError
+from pos.sync import credentials, rotation
+from pos.sync.client import ApiClient, ApiError, ClientError, TlsError, unencrypted_remote
 from pos.sync.worker import DRIFT_WARNING_S, SyncEngine
 
 log = logging.getLogger("pos.terminal")
@@ -50,6 +51,7 @@ class Connection:
                 terminal_id = self.terminal_id
                 if not server or not terminal_id:
                     raise Refused.of("not_enrolled")
+                self._check_transport(server, settings.INSECURE_HTTP.get(self.store))
                 try:
                     token = credentials.load_token(terminal_id)
                 except credentials.KeyringUnavailable as err:
@@ -62,8 +64,18 @@ class Connection:
                     ca_bundle=settings.CA_BUNDLE.get(self.store),
                     verify_tls=settings.VERIFY_TLS.get(self.store),
                     read_timeout=float(settings.READ_TIMEOUT_S.get(self.store)),
+                    stored_token=functools.partial(credentials.load_token, terminal_id),
                 )
             return self._api
+
+    @staticmethod
+    def _check_transport(url: str, insecure: bool) -> None:
+        if unencrypted_remote(url) and not insecure:
+            raise Refused.of("insecure_transport", url)
+
+    def unencrypted(self) -> bool:
+        """The service is reached by http:// on another machine (allowed by --insecure)."""
+        return unencrypted_remote(settings.SERVER_URL.get(self.store) or "")
 
     def forget_client(self) -> None:
         """Close the client; the next call builds a new one (new address, new token)."""
@@ -109,7 +121,16 @@ class Connection:
     def is_enrolled(self) -> bool:
         return self.terminal_id is not None and self.store.load_partner() is not None
 
-    def enroll(self, *, server_url: str, partner_code: str, password: str, label: str) -> Partner:
+    def enroll(
+        self,
+        *,
+        server_url: str,
+        partner_code: str,
+        password: str,
+        label: str,
+        insecure: bool = False,
+    ) -> Partner:
+        self._check_transport(server_url, insecure)  # before the password leaves in clear
         try:
             credentials.check_backend()  # before the service creates a token we could not keep
         except credentials.KeyringUnavailable as err:
@@ -132,7 +153,9 @@ class Connection:
             credentials.delete_token(old)
         terminal_id = str(answer["terminal_id"])
         credentials.save_token(terminal_id, str(answer["token"]))
+        rotation.note_new_token(self.store)
         settings.SERVER_URL.set(self.store, server_url.rstrip("/"))
+        settings.INSECURE_HTTP.set(self.store, bool(insecure and unencrypted_remote(server_url)))
         settings.TERMINAL_LABEL.set(self.store, label)
         self.store.set_state("terminal_id", terminal_id)
         self.store.save_partner(dict(answer["partner"]), to_rfc3339(utc_now()))
@@ -183,4 +206,5 @@ class Connection:
             partner_name=partner.name if partner else None,
             server_url=settings.SERVER_URL.get(self.store),
             label=settings.TERMINAL_LABEL.get(self.store),
+            unencrypted=self.unencrypted(),
         )

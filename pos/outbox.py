@@ -23,6 +23,19 @@ from pos.store import Store
 
 _IN_FLIGHT = "state IN ('queued', 'pending')"
 
+# What names a person in the service's answers (a voucher's `holder`): never kept outside the
+# journal entry of its transaction (PRODUCT.md, Privacy).
+_NAME_KEYS = frozenset({"holder", "holder_name", "first_name", "last_name"})
+
+
+def without_names(value: Any) -> Any:
+    """`value` with every key that names a person removed, at any depth."""
+    if isinstance(value, dict):
+        return {k: without_names(v) for k, v in value.items() if k not in _NAME_KEYS}
+    if isinstance(value, list):
+        return [without_names(v) for v in value]
+    return value
+
 
 def pid_alive(pid: int) -> bool:
     if pid <= 0:
@@ -207,7 +220,7 @@ class Outbox:
                 outcome["outcome"],
                 outcome["status"],
                 outcome["code"],
-                json.dumps(outcome["body"]),
+                json.dumps(without_names(outcome["body"])),
                 received_at,
             ),
         )

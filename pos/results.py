@@ -208,6 +208,7 @@ class TerminalStatus:
     partner_name: str | None = None
     server_url: str | None = None
     label: str | None = None
+    unencrypted: bool = False  # http:// to another machine, allowed by --insecure
 
     def to_json(self) -> dict[str, Any]:
         def iso(at: datetime | None) -> str | None:
@@ -227,6 +228,7 @@ class TerminalStatus:
             "partner_name": self.partner_name,
             "server_url": self.server_url,
             "label": self.label,
+            "unencrypted": self.unencrypted,
         }
 
 

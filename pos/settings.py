@@ -63,6 +63,9 @@ CA_BUNDLE: Setting[str | None] = Setting(
     "ca_bundle", None, "Certificats d'autorité (fichier PEM) du service central"
 )
 VERIFY_TLS: Setting[bool] = Setting("verify_tls", True, "Vérifier le certificat du service", bool)
+INSECURE_HTTP: Setting[bool] = Setting(
+    "insecure_http", False, "Accepter http:// vers une autre machine (--insecure)", bool
+)
 TERMINAL_LABEL: Setting[str | None] = Setting("terminal_label", None, "Nom du terminal")
 SYNC_INTERVAL_S: Setting[float] = Setting(
     "sync_interval_s", 15.0, "Intervalle d'envoi des opérations en attente (secondes)", float

@@ -83,12 +83,32 @@ MIGRATIONS: list[str] = [
         (card_number, operation, state, wallet_code, occurred_at, amount_cents, idempotency_key);
     DROP INDEX outbox_card;
     """,
+    # 3: a voucher's holder was kept in the outcome of its offline redemption; the name belongs
+    # to the journal entry alone (PRODUCT.md, Privacy).
+    """
+    UPDATE sync_outcomes
+       SET body = json_remove(body, '$.holder', '$.holder_name', '$.redemption.holder')
+     WHERE json_valid(body);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class StoreError(RuntimeError):
     pass
+
+
+def _private_file(path: Path, *, create: bool = True) -> None:
+    """The file readable and writable by the user alone (0600): it holds the journal with the
+    holders' names. Created so before SQLite opens it (SQLite gives the -wal and -shm files the
+    database file's mode), and narrowed if an older version left it wider."""
+    if create:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    try:
+        if os.name == "posix" and path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+    except FileNotFoundError:
+        pass
 
 
 def default_data_dir(explicit: Path | str | None = None) -> Path:
@@ -107,8 +127,9 @@ class Store:
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = self.data_dir / DB_NAME
+        _private_file(self.path)
         conn = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False, timeout=30.0
         )
@@ -118,6 +139,8 @@ class Store:
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
+        for side in ("-wal", "-shm"):  # SQLite copies the file's mode; an older file may differ
+            _private_file(self.path.with_name(DB_NAME + side), create=False)
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self.lock = threading.RLock()

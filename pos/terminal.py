@@ -173,10 +173,23 @@ class Terminal:
     def is_enrolled(self) -> bool:
         return self.connection.is_enrolled()
 
-    def enroll(self, *, server_url: str, partner_code: str, password: str, label: str) -> Partner:
-        """POST /v1/terminals; token to the OS keyring, profile and keys to the store."""
+    def enroll(
+        self,
+        *,
+        server_url: str,
+        partner_code: str,
+        password: str,
+        label: str,
+        insecure: bool = False,
+    ) -> Partner:
+        """POST /v1/terminals; token to the OS keyring, profile and keys to the store. An
+        http:// address of another machine is refused unless `insecure` (then, for good)."""
         return self.connection.enroll(
-            server_url=server_url, partner_code=partner_code, password=password, label=label
+            server_url=server_url,
+            partner_code=partner_code,
+            password=password,
+            label=label,
+            insecure=insecure,
         )
 
     def unenroll(self) -> None:

@@ -134,6 +134,12 @@ if [ -n "$central" ] && curl -sf "$central/v1/health" >/dev/null 2>&1; then
   if [ $enrolled = 1 ]; then
     run "$exe" --data-dir "$d" status >"$out" 2>"$err" && grep -q "En ligne" "$out" \
       && ok "status: online" || ko "status: $(cat "$out" "$err")"
+    # The journal names holders: the bundle creates terminal.db and its WAL for the user alone.
+    modes=$(cd "$d" && stat -c '%a' terminal.db terminal.db-wal 2>/dev/null | sort -u | tr '\n' ' ')
+    case "$(uname -s)" in
+      MINGW* | MSYS* | CYGWIN*) skip "terminal.db mode (POSIX only)" ;;
+      *) [ "$modes" = "600 " ] && ok "terminal.db and -wal: 0600" || ko "terminal.db modes: $modes" ;;
+    esac
     run "$exe" --data-dir "$d" lookup 23166621 >"$out" 2>"$err" && grep -q "Jean MARTIN" "$out" \
       && ok "lookup 23166621: $(head -1 "$out")" || ko "lookup: $(cat "$out" "$err")"
     if run "$exe" --data-dir "$d" pay --card 23166621 --wallet MANUEQUIP --amount 1,50 >"$out" 2>"$err" \

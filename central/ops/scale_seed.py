@@ -47,8 +47,8 @@ from central.models import (
     card_reports,
     cards,
     idempotency_keys,
-    login_failures,
     partners,
+    rate_limits,
     terminals,
     transactions,
     vouchers,
@@ -489,7 +489,7 @@ TABLES: dict[str, Table] = {
     t.name: t for t in (partners, terminals, cards, card_events, wallets, transactions, vouchers)
 }
 DATA_TABLES = (
-    login_failures, beneficiary_sessions, idempotency_keys, vouchers, transactions, card_reports,
+    rate_limits, beneficiary_sessions, idempotency_keys, vouchers, transactions, card_reports,
     card_events, wallets, cards, terminals, partners, wallet_types,
 )  # fmt: skip
 

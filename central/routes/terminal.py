@@ -18,7 +18,7 @@ from sqlalchemy import Connection, insert, select, update
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from central import ledger, limits, queries, schemas
+from central import ledger, limits, queries, schemas, tokens
 from central.clock import now, today
 from central.errors import ApiError, unauthorized, validation
 from central.ledger import Judged, Partner, TerminalCaller
@@ -124,6 +124,23 @@ async def unenrol(caller: Terminal, svc: Svc) -> Response:
 
     await run_in_threadpool(work)
     return Response(status_code=204)
+
+
+@router.post(
+    "/v1/terminals/current/token",
+    status_code=200,
+    response_model=schemas.TokenRotation,
+    openapi_extra={**TERMINAL_AUTH, **body_doc(schemas.TokenRotationRequest, required=False)},
+)
+async def rotate_token(request: Request, caller: Terminal, svc: Svc) -> Response:
+    """A new token for this terminal (API.md 1.1; `central.tokens`)."""
+    presented = svc.presented_token(request.headers.get("authorization"))
+
+    def work() -> str:
+        with svc.db.write() as conn:
+            return tokens.rotate(conn, caller.terminal_id, presented, now())
+
+    return dict_response(200, {"token": await run_in_threadpool(work)})
 
 
 @router.get("/v1/partner", response_model=schemas.PartnerProfile, openapi_extra=TERMINAL_AUTH)

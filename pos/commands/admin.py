@@ -37,7 +37,11 @@ def cmd_enroll(args: argparse.Namespace) -> int:
                 raise CliError(f"Fichier de certificats introuvable : {bundle}")
             settings.CA_BUNDLE.set(terminal.store, str(bundle))
         partner = terminal.enroll(
-            server_url=args.server, partner_code=args.partner, password=password, label=args.label
+            server_url=args.server,
+            partner_code=args.partner,
+            password=password,
+            label=args.label,
+            insecure=args.insecure,
         )
     out(f"Terminal « {args.label} » enrôlé pour {partner.name} ({partner.code}).")
     return EXIT_ONLINE
@@ -66,6 +70,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         else:
             out(f"Partenaire : {st.partner_name} ({st.partner_code}) — terminal « {st.label} »")
             out(f"Service central : {st.server_url}")
+            if st.unencrypted:
+                out("ATTENTION : connexion non chiffrée (http://, --insecure).")
         out(f"État : {'En ligne' if st.online else 'Hors ligne'}")
         out(f"Opérations en attente : {st.queue}")
         out(f"Plus ancienne en attente : {local_time(st.oldest_queued_at)}")

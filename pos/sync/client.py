@@ -11,7 +11,11 @@ Three ways a call can fail, and the terminal treats them differently:
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Mapping
+import functools
+import http.client
+import ipaddress
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,9 +50,15 @@ class TlsError(NotSent):
 
 
 class UnknownOutcome(ClientError):
-    """The request was sent, the answer was lost: it may have been applied."""
+    """The request was sent, the answer was lost: it may have been applied. `dropped`: the
+    service closed the connection under it (reset, or closed before a byte of the answer), which
+    is also what reusing a kept-alive connection the service is closing looks like."""
 
     code = "offline"
+
+    def __init__(self, message: str, *, dropped: bool = False) -> None:
+        super().__init__(message)
+        self.dropped = dropped
 
 
 class ApiError(ClientError):
@@ -121,6 +131,25 @@ def error_for(status: int, body: Any) -> ApiError:
     return cls(status, str(code), detail, body)
 
 
+def unencrypted_remote(url: str) -> bool:
+    """True for an http:// address of another machine: the bearer token and the offline trust
+    anchor (`/v1/keys`) would cross the network in clear. Loopback (127.0.0.0/8, ::1,
+    localhost) is the same machine."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:  # not an address at all: refused if it claims to be plain http
+        return url.strip().lower().startswith("http:")
+    if parts.scheme.lower() != "http":
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
 @dataclass
 class ClockSample:
     """The service's clock (Date header) against ours, at the middle of the exchange."""
@@ -141,9 +170,12 @@ class ApiClient:
         verify_tls: bool = True,
         connect_timeout: float = CONNECT_TIMEOUT_S,
         read_timeout: float = READ_TIMEOUT_S,
+        stored_token: Callable[[], str | None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        # Where the token is kept: another process of this terminal may have rotated it.
+        self.stored_token = stored_token
         self.timeout = (connect_timeout, read_timeout)
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
@@ -174,28 +206,25 @@ class ApiClient:
             headers["Authorization"] = f"Bearer {self.token}"
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
-        started = clock.timestamp()  # the same clock as the service's Date, when both are set
+        send = functools.partial(
+            self._send, method, path, json, params, headers, timeout or self.timeout
+        )
         try:
-            resp = self.session.request(
-                method,
-                self.base_url + path,
-                json=json,
-                params=params,
-                headers=headers,
-                timeout=timeout or self.timeout,
-            )
-        except requests.exceptions.SSLError as exc:
-            raise TlsError(str(exc)) from exc
-        except requests.exceptions.ConnectTimeout as exc:
-            raise NotSent(str(exc)) from exc
-        except requests.exceptions.ConnectionError as exc:
-            if _never_sent(exc):
-                raise NotSent(str(exc)) from exc
-            raise UnknownOutcome(str(exc)) from exc
-        except requests.exceptions.Timeout as exc:  # read timeout: the request left
-            raise UnknownOutcome(str(exc)) from exc
-        except requests.exceptions.RequestException as exc:
-            raise UnknownOutcome(str(exc)) from exc
+            started, resp = send()
+        except UnknownOutcome as first:
+            # A kept-alive connection the service closed as we reused it (uvicorn closes one
+            # idle for 5 s, our probe period): an idempotent request goes once more, on a new
+            # connection. A failure of that try that sent nothing leaves the first's verdict.
+            if not first.dropped or not (method == "GET" or idempotency_key):
+                raise
+            try:
+                started, resp = send()
+            except NotSent:
+                raise first from None
+        if resp.status_code == 401 and auth and self._token_renewed():
+            # Refused before anything was done (authentication comes first): safe to resend.
+            headers["Authorization"] = f"Bearer {self.token}"
+            started, resp = send()
         self._sample_clock(resp, started, clock.timestamp())
         if resp.status_code >= 500:
             raise UnknownOutcome(f"HTTP {resp.status_code}")
@@ -213,6 +242,54 @@ class ApiClient:
             return resp.json()
         except ValueError as exc:
             raise UnknownOutcome("réponse illisible") from exc
+
+    def _token_renewed(self) -> bool:
+        """True when the stored token differs from ours (rotated by another process): ours is
+        then replaced by it."""
+        if self.stored_token is None:
+            return False
+        try:
+            stored = self.stored_token()
+        except Exception:  # the keyring is unavailable: the 401 stands
+            return False
+        if not stored or stored == self.token:
+            return False
+        self.token = stored
+        return True
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        json: Any,
+        params: Mapping[str, Any] | None,
+        headers: dict[str, str],
+        timeout: tuple[float, float],
+    ) -> tuple[float, requests.Response]:
+        """One try: (when it started, the answer), or its failure typed."""
+        started = clock.timestamp()  # the same clock as the service's Date, when both are set
+        try:
+            resp = self.session.request(
+                method,
+                self.base_url + path,
+                json=json,
+                params=params,
+                headers=headers,
+                timeout=timeout,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise TlsError(str(exc)) from exc
+        except requests.exceptions.ConnectTimeout as exc:
+            raise NotSent(str(exc)) from exc
+        except requests.exceptions.ConnectionError as exc:
+            if _never_sent(exc):
+                raise NotSent(str(exc)) from exc
+            raise UnknownOutcome(str(exc), dropped=_dropped(exc)) from exc
+        except requests.exceptions.Timeout as exc:  # read timeout: the request left
+            raise UnknownOutcome(str(exc)) from exc
+        except requests.exceptions.RequestException as exc:
+            raise UnknownOutcome(str(exc)) from exc
+        return started, resp
 
     def _sample_clock(self, resp: requests.Response, started: float, ended: float) -> None:
         date_header = resp.headers.get("Date")
@@ -239,6 +316,11 @@ class ApiClient:
 
     def unenroll(self) -> None:
         self.request("DELETE", "/v1/terminals/current")
+
+    def rotate_token(self) -> Any:
+        """POST /v1/terminals/current/token: the new token (the caller checks and stores it)."""
+        body = self.request("POST", "/v1/terminals/current/token")
+        return body.get("token") if isinstance(body, dict) else None
 
     def partner(self) -> dict[str, Any]:
         result: dict[str, Any] = self.request("GET", "/v1/partner")
@@ -310,8 +392,27 @@ class ApiClient:
         return result
 
 
+_DROPPED = (
+    http.client.RemoteDisconnected,
+    ConnectionResetError,
+    ConnectionAbortedError,
+    BrokenPipeError,
+)
+
+
+def _dropped(exc: requests.exceptions.ConnectionError) -> bool:
+    """True when the service closed or reset the connection under the request."""
+    return any(isinstance(err, _DROPPED) for err in _causes(exc))
+
+
 def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
     """True when urllib3 failed before a byte of the request left (refused, DNS, connect)."""
+    never = (NewConnectionError, NameResolutionError, ConnectTimeoutError, ConnectionRefusedError)
+    return any(isinstance(err, never) for err in _causes(exc))
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and every exception it wraps (urllib3's reasons, arguments, causes, contexts)."""
     seen: set[int] = set()
     stack: list[BaseException | None] = [exc]
     while stack:
@@ -319,13 +420,9 @@ def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
         if err is None or id(err) in seen:
             continue
         seen.add(id(err))
-        if isinstance(err, NewConnectionError | NameResolutionError | ConnectTimeoutError):
-            return True
-        if isinstance(err, ConnectionRefusedError):
-            return True
+        yield err
         if isinstance(err, MaxRetryError):
             stack.append(err.reason)
         stack.extend(a for a in err.args if isinstance(a, BaseException))
         stack.append(err.__cause__)
         stack.append(err.__context__)
-    return False

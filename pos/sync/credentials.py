@@ -22,9 +22,29 @@ class KeyringUnavailable(RuntimeError):
     code = "keyring_insecure"
 
 
-def backend_name() -> str:
-    backend = keyring.get_keyring()
+def _name(backend: object) -> str:
     return f"{type(backend).__module__}.{type(backend).__name__}"
+
+
+def storing_backends(backend: object) -> list[object]:
+    """The backends that actually hold the secret: a chainer (keyring.backends.chainer) reads
+    from and writes to the backends it wraps, so it is judged by them, never by its own name."""
+    chained = getattr(backend, "backends", None)
+    if chained is None or isinstance(chained, str):
+        return [backend]
+    found: list[object] = []
+    for inner in list(chained):
+        found.extend(storing_backends(inner))
+    return found
+
+
+def backend_name() -> str:
+    """The configured backend, followed by what a chainer wraps: "chainer (a, b)"."""
+    backend = keyring.get_keyring()
+    inner = storing_backends(backend)
+    if inner == [backend]:
+        return _name(backend)
+    return f"{_name(backend)} ({', '.join(_name(b) for b in inner) or 'vide'})"
 
 
 def is_insecure(name: str) -> bool:
@@ -32,9 +52,16 @@ def is_insecure(name: str) -> bool:
     return any(marker in lowered for marker in _INSECURE_MARKERS)
 
 
+def backend_is_insecure() -> bool:
+    """True when no backend stores the secret, or any backend that may store or serve it is a
+    plaintext or null one (a chainer writes to its first willing backend and reads from any)."""
+    inner = storing_backends(keyring.get_keyring())
+    return not inner or any(is_insecure(_name(b)) for b in inner)
+
+
 def check_backend() -> None:
     name = backend_name()
-    if is_insecure(name) and os.environ.get(ALLOW_INSECURE_ENV) != "1":
+    if backend_is_insecure() and os.environ.get(ALLOW_INSECURE_ENV) != "1":
         raise KeyringUnavailable(
             f"Trousseau système non sécurisé ou absent ({name}) : installez et déverrouillez le "
             "trousseau du système (Secret Service, Keychain, Windows Credential Locker). "

@@ -20,7 +20,8 @@ from pos import journal
 from pos.domain import to_rfc3339, utc_now
 from pos.outbox import Outbox
 from pos.store import Store
-from pos.sync.client import ApiClient, ApiError, ClientError
+from pos.sync import rotation
+from pos.sync.client import ApiClient, ApiError, ClientError, NotSent
 
 log = logging.getLogger("pos.sync")
 
@@ -116,6 +117,7 @@ class SyncEngine:
         if result.online and result.error is None:
             self.refresh(api)
             self.store.set_state("last_sync_at", to_rfc3339(utc_now()))
+            rotation.rotate_if_due(self.store, api)
         result.remaining = self.queue_size()
         self.emit("status", {"queue": result.remaining, "online": result.online})
         return result
@@ -205,14 +207,20 @@ class SyncEngine:
             log.info("rafraîchissement incomplet: %s", err.code)
 
     def probe(self) -> bool:
-        """GET /v1/health (3 s at most); records the contact and the clock drift."""
-        try:
-            api = self.client()
-            api.health()
-        except (ClientError, RuntimeError):
-            return False
-        self.record_contact(api)
-        return True
+        """GET /v1/health (3 s at most); records the contact and the clock drift. One failure
+        is confirmed by an immediate second try before it says offline: a lone lost probe (a
+        kept-alive connection closed under it) never flips the state the windows show."""
+        for _attempt in range(2):
+            try:
+                api = self.client()
+                api.health()
+            except NotSent:
+                return False  # refused, unreachable: nothing to confirm, offline now
+            except (ClientError, RuntimeError):
+                continue
+            self.record_contact(api)
+            return True
+        return False
 
 
 class SyncWorker(threading.Thread):

@@ -5,6 +5,10 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 MESSAGES = (
     QT_TRANSLATE_NOOP("messages", "Accepté hors ligne : en attente d'envoi"),
+    QT_TRANSLATE_NOOP(
+        "messages",
+        "Adresse http:// d'une autre machine refusée : le jeton passerait en clair. Utilisez https://, ou --insecure en connaissance de cause.",
+    ),
     QT_TRANSLATE_NOOP("messages", "Annulation : porte-monnaie recrédité"),
     QT_TRANSLATE_NOOP("messages", "C'est un prépaiement, pas une carte : utilisez Encaisser."),
     QT_TRANSLATE_NOOP(

@@ -60,6 +60,13 @@ class StatusBar(QFrame):
         self.online: bool | None = None
         self.state = QLabel(self.tr("Connexion…"))
         self.state.setObjectName("stateLabel")
+        # http:// to another machine (enrolled with --insecure): said next to the state, always.
+        self.unencrypted = QLabel("⚠ " + self.tr("connexion non chiffrée"))
+        self.unencrypted.setObjectName("driftWarning")
+        self.unencrypted.setToolTip(
+            self.tr("Adresse http:// : le jeton et les clés passent en clair sur le réseau.")
+        )
+        self.unencrypted.hide()
         self.queue = QLabel()
         self.window = QLabel()
         self.window.setObjectName("offlineWindow")
@@ -74,10 +81,14 @@ class StatusBar(QFrame):
         self.progress.hide()
         # Two rows, so that every piece is read whole on 1366×768 (cut to fit on one row, the
         # queue and the offline window lost their figures): the state, the queue, the offline
-        # window and the last sync; below, only when there are some, the follow-ups and the drift.
+        # window and the last sync; below, only when there are some, the unencrypted connection, the
+        # follow-ups and the drift.
         first, second = QHBoxLayout(), QHBoxLayout()
-        for row, widgets in ((first, (self.queue, self.window, self.progress, self.last_sync)),
-                             (second, (self.follow_ups, self.drift))):  # fmt: skip
+        rows_widgets = (
+            (first, (self.queue, self.window, self.progress, self.last_sync)),
+            (second, (self.unencrypted, self.follow_ups, self.drift)),
+        )
+        for row, widgets in rows_widgets:
             row.setSpacing(18)
             for widget in widgets:
                 row.addWidget(widget)
@@ -117,6 +128,7 @@ class StatusBar(QFrame):
 
     def _apply_status(self, status: TerminalStatus) -> None:
         self._set_online(status.online)
+        self.unencrypted.setVisible(status.unencrypted)
         queued = status.queue
         since = status.oldest_queued_at
         if queued:

@@ -840,6 +840,14 @@ left to pay at the till: {rest} (Enter)</translation>
         <translation>Connecting…</translation>
     </message>
     <message>
+        <source>connexion non chiffrée</source>
+        <translation>unencrypted connection</translation>
+    </message>
+    <message>
+        <source>Adresse http:// : le jeton et les clés passent en clair sur le réseau.</source>
+        <translation>http:// address: the token and the keys cross the network in clear.</translation>
+    </message>
+    <message>
         <source>Synchronisation %v / %m</source>
         <translation>Sync %v / %m</translation>
     </message>
@@ -1129,6 +1137,10 @@ left to pay at the till: {rest} (Enter)</translation>
     <message>
         <source>Envoi trop volumineux pour le service central.</source>
         <translation>Too large for the central service.</translation>
+    </message>
+    <message>
+        <source>Adresse http:// d'une autre machine refusée : le jeton passerait en clair. Utilisez https://, ou --insecure en connaissance de cause.</source>
+        <translation>http:// address of another machine refused: the token would cross the network in clear. Use https://, or --insecure knowingly.</translation>
     </message>
     <message>
         <source>Accepté hors ligne : en attente d'envoi</source>
