@@ -19,6 +19,8 @@ The map (one responsibility a file; docs/API-notes.md records the choices where 
 - `web.py`: HTTP plumbing (request log, problem responses, body parsing, the OpenAPI document).
 - `schemas.py`: API.md's request and response shapes; `errors.py`: problem details.
 - `db.py`, `models.py`, `migrate.py`, `migrations/`: engines and transactions, tables, Alembic.
+- `journal.py`: the terminals' journal heads (the witness); `journal_conflicts(conn, terminal_id)`
+  counts a terminal's refused heads (`hdf-central terminal list`).
 - `security.py` (passwords, tokens, login limiter), `keyring.py` (QR signing keys), `clock.py`
   (instants and business days), `photos.py`, `voucher_pdf.py`.
 - `admin.py` (reference data, the DEMO.md set) and `cli.py` (`hdf-central`).

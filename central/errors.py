@@ -31,6 +31,7 @@ TITLES: dict[str, str] = {
     "token_invalid": "QR code invalide",
     "token_expired": "QR code expiré",
     "rate_limited": "Trop de tentatives",
+    "journal_conflict": "Journal du terminal contredit",
     "internal_error": "Erreur interne",
 }
 

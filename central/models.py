@@ -234,3 +234,28 @@ login_failures = Table(
     Column("at", UTCDateTime, nullable=False),
     Index("ix_login_failures_subject_at", "subject", "at"),
 )
+
+# The terminals' journal heads (API.md 1.1, "the journal has a witness"): every distinct head a
+# terminal sent, kept for ever, so `hdf-pos journal verify` can check its chain passes through
+# each of them. One row a (terminal, seq); a head is never updated.
+journal_heads = Table(
+    "journal_heads",
+    metadata,
+    Column("terminal_id", String(36), ForeignKey("terminals.id"), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("hash", String(64), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+# Heads refused with 409 journal_conflict: what the administrator is shown (`central.journal`).
+journal_conflicts = Table(
+    "journal_conflicts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("terminal_id", String(36), ForeignKey("terminals.id"), nullable=False, index=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("recorded_seq", BigInteger, nullable=False),
+    Column("recorded_hash", String(64), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
