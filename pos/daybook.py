@@ -25,6 +25,7 @@ from pos.results import (
     Refused,
     TransactionView,
 )
+from pos.sync import witness
 from pos.sync.client import ApiError, ClientError
 
 _KIND_OF_ENTRY = {
@@ -240,7 +241,17 @@ class Daybook:
                 },
                 day=day.isoformat(),
             )
+        self.send_journal_head()
         return closing_from_event(entry.event)
+
+    def send_journal_head(self) -> bool:
+        """Record the journal's head with the service (the witness); False when not enrolled or
+        the service did not take it (the next sync pass sends it again)."""
+        try:
+            api = self.connection.client()
+        except Refused:
+            return False
+        return witness.send_head(self.store, api)
 
     def is_closed(self, day: date) -> bool:
         with self.store.reading() as conn:
@@ -320,6 +331,25 @@ class Daybook:
         )
 
     def verify_journal(self) -> JournalCheck:
+        """The chain itself, then (enrolled) through every head the service witnessed."""
         with self.store.reading() as conn:
             result = journal.verify(conn)
-        return JournalCheck(result.ok, result.rows, result.first_bad_row, result.reason)
+        local = JournalCheck(result.ok, result.rows, result.first_bad_row, result.reason)
+        if not result.ok:
+            return local
+        try:
+            api = self.connection.client()
+        except Refused:
+            return local
+        seen = witness.check(self.store, api)
+        last = seen.last
+        return JournalCheck(
+            seen.ok,
+            result.rows,
+            seen.first_bad_row,
+            seen.reason,
+            witness_online=seen.online,
+            witness_heads=seen.heads,
+            witness_last_seq=last.seq if last else None,
+            witness_last_at=last.received_at if last else None,
+        )

@@ -59,6 +59,13 @@ def receipt_text(receipt: Receipt, *, duplicate: bool = False) -> ReceiptText:
             format_amount(balance) if balance is not None else "—",
         ),
     ]
+    if receipt.journal_seq is not None:  # the proof (issue 14): journal seq and hash
+        lines.append(
+            (QCoreApplication.translate("Receipt", "N° journal"), str(receipt.journal_seq))
+        )
+        lines.append(
+            (QCoreApplication.translate("Receipt", "Empreinte"), receipt.fingerprint or "")
+        )
     footer = []
     if receipt.offline:
         footer.append(

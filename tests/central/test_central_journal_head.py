@@ -7,12 +7,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.api import Client, Terminal, assert_problem, parse_instant
-
-from central.journal import journal_conflicts
+from support.witness import conflict_count
 
 PATH = "/v1/terminals/current/journal-head"
 
@@ -26,15 +24,7 @@ def put(term: Terminal, body: Any) -> Any:
 
 
 def conflicts_of(central: Any, terminal_id: str) -> int:
-    url = central.database_url
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return journal_conflicts(conn, terminal_id)
-    finally:
-        engine.dispose()
+    return conflict_count(central.database_url, terminal_id)
 
 
 def test_no_head_before_the_first_one_then_the_last_recorded(api: Client) -> None:
