@@ -34,6 +34,7 @@ from pos.commands.books import (
 from pos.commands.common import EXIT_OTHER, EXIT_REFUSED, CliError
 from pos.commands.common import out_err as _err  # the name main() has always used
 from pos.commands.counter import cmd_cancel, cmd_lookup, cmd_pay, cmd_redeem
+from pos.commands.periods import cmd_close_month, cmd_close_year
 from pos.terminal import Refused
 
 
@@ -119,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("close-day", help="clôturer une journée (une seule fois)")
     p.add_argument("--date", help="AAAA-MM-JJ (défaut : aujourd'hui)")
     p.set_defaults(func=cmd_close_day)
+
+    p = sub.add_parser("close-month", help="clôturer un mois (ses journées clôturées)")
+    p.add_argument("--month", required=True, help="AAAA-MM")
+    p.set_defaults(func=cmd_close_month)
+
+    p = sub.add_parser("close-year", help="clôturer une année (ses mois clôturés)")
+    p.add_argument("--year", required=True, help="AAAA")
+    p.set_defaults(func=cmd_close_year)
 
     p = sub.add_parser("report", help="rapport d'une journée")
     p.add_argument("--date", required=True, help="AAAA-MM-JJ")

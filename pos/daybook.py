@@ -226,6 +226,8 @@ class Daybook:
             count, by_wallet, by_kind, net = totals(self._local_views(day))
             previous = journal.latest_event(conn, "day_closing")
             grand = (previous.get("grand_total_cents", 0) if previous else 0) + net
+            if journal.period_closed(conn, day.isoformat()):
+                raise Refused(Refusal("validation_error", refusal_message("period_closed")))
             entry = journal.append(
                 conn,
                 "day_closing",

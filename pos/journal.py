@@ -54,12 +54,34 @@ def closed_days(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT day FROM journal WHERE type = 'day_closing'")}
 
 
+PERIOD_CLOSINGS = ("month_closing", "year_closing")
+
+
+def closed_periods(conn: sqlite3.Connection) -> set[str]:
+    """The closed months ("YYYY-MM") and years ("YYYY") (`pos.periods`)."""
+    rows = conn.execute(
+        "SELECT json_extract(event, '$.period') FROM journal WHERE type IN (?, ?)",
+        PERIOD_CLOSINGS,
+    )
+    return {str(r[0]) for r in rows}
+
+
+def period_closed(conn: sqlite3.Connection, day: str) -> bool:
+    """Is the month or the year of `day` closed?"""
+    periods = closed_periods(conn)
+    return day[:7] in periods or day[:4] in periods
+
+
+def _closed(day: str, days: set[str], periods: set[str]) -> bool:
+    return day in days or day[:7] in periods or day[:4] in periods
+
+
 def open_day(conn: sqlite3.Connection, today: date) -> str:
     """The day an event recorded now belongs to: today, or the first later day not closed
-    (nothing is ever added to a closed day)."""
-    closed = closed_days(conn)
+    (nothing is ever added to a closed day, month or year)."""
+    closed, periods = closed_days(conn), closed_periods(conn)
     day = today
-    while day.isoformat() in closed:
+    while _closed(day.isoformat(), closed, periods):
         day = date.fromordinal(day.toordinal() + 1)
     return day.isoformat()
 
@@ -78,7 +100,7 @@ def append(
     now = utc_now()
     if day is None:
         day = open_day(conn, business_day(now))
-    elif day in closed_days(conn):
+    elif _closed(day, closed_days(conn), closed_periods(conn)):
         raise DayClosedError(day)
     event = {**payload, "seq": seq, "type": event_type, "day": day, "recorded_at": to_rfc3339(now)}
     digest = chain_hash(prev_hash, event)

@@ -81,6 +81,7 @@ REFUSAL_DETAILS: dict[str, str] = {
     "invalid_transaction_id": "Identifiant de transaction non valable.",
     "cancel_reason_required": "Indiquez le motif de l'annulation.",
     "closing_in_future": "On ne clôture pas une journée à venir.",
+    "period_closed": "Le mois ou l'année de cette journée est clôturé : rien n'y est ajouté.",
 }
 
 REFUSALS = {**API_MESSAGES, **LOCAL_MESSAGES, **REFUSAL_DETAILS}

@@ -60,3 +60,29 @@ def test_a_receipt_without_a_journal_entry_shows_no_empty_proof() -> None:
     bare = replace(RECEIPT, journal_seq=None, journal_hash=None)
     labels = [label for label, _ in receipts.receipt_text(bare).lines]
     assert "Empreinte" not in labels and "N° journal" not in labels
+
+
+def test_the_manager_tab_lists_the_month_closings(central, tmp_path, qtbot, qapp) -> None:
+    from datetime import date
+
+    from support.clock import clock_at
+    from ui_harness import open_counter
+
+    ui = open_counter(qapp, tmp_path / "terminal", central.url)
+    try:
+        w, t = ui.window, ui.terminal
+        qtbot.addWidget(w)
+        with clock_at("2026-10-20T10:00:00+02:00"):
+            assert t.pay(scan="23166622", wallet_code="MANUEQUIP", amount_cents=725).ok
+            t.close_day(date(2026, 10, 20))
+        closing = t.close_month("2026-10")  # the session's clock: late November
+        w.tabs.setCurrentWidget(w.manager)
+        table = w.manager.periods.table
+        qtbot.waitUntil(lambda: table.rowCount() == 1, timeout=15000)
+        row = [table.item(0, c).text().replace("\xa0", " ") for c in range(table.columnCount())]
+        assert row == ["2026-10", "1", "7,25 €", "7,25 €", str(closing.seq), closing.hash[:8]]
+        qtbot.wait(50)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        w.grab().save(str(SHOTS / "manager-period-closings.png"))
+    finally:
+        ui.close(qapp)
