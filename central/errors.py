@@ -32,6 +32,7 @@ TITLES: dict[str, str] = {
     "token_expired": "QR code expiré",
     "rate_limited": "Trop de tentatives",
     "journal_conflict": "Journal du terminal contredit",
+    "archive_key_conflict": "Clé d'archive déjà enregistrée",
     "internal_error": "Erreur interne",
 }
 

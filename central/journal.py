@@ -18,7 +18,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from central.clock import fmt_instant
 from central.models import journal_conflicts as conflicts_table
-from central.models import journal_heads, terminals
+from central.models import journal_heads, terminal_archive_keys, terminals
 
 HEADS_PAGE_MAX = 1000
 
@@ -117,3 +117,28 @@ def _conflict(
         )
     )
     return Recorded(known, conflict=True)
+
+
+def archive_key(conn: Connection, terminal_id: str) -> tuple[str, datetime] | None:
+    """The public key (base64url, 32 bytes raw Ed25519) of this terminal's signed archives."""
+    row = conn.execute(
+        select(terminal_archive_keys).where(terminal_archive_keys.c.terminal_id == terminal_id)
+    ).first()
+    return None if row is None else (row.public_key, row.registered_at)
+
+
+def register_archive_key(
+    conn: Connection, terminal_id: str, public_key: str, at: datetime
+) -> tuple[str, datetime, bool]:
+    """Register it once (inside the caller's write transaction): (key, registered_at, True) when
+    it is the key registered, False when another key was registered first (it stays)."""
+    conn.execute(select(terminals.c.id).where(terminals.c.id == terminal_id).with_for_update())
+    known = archive_key(conn, terminal_id)
+    if known is not None:
+        return known[0], known[1], known[0] == public_key
+    conn.execute(
+        insert(terminal_archive_keys).values(
+            terminal_id=terminal_id, public_key=public_key, registered_at=at
+        )
+    )
+    return public_key, at, True

@@ -259,3 +259,12 @@ journal_conflicts = Table(
     Column("recorded_hash", String(64), nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
 )
+
+# Each terminal's Ed25519 public key for its signed journal archives (issue 14), registered once.
+terminal_archive_keys = Table(
+    "terminal_archive_keys",
+    metadata,
+    Column("terminal_id", String(36), ForeignKey("terminals.id"), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("registered_at", UTCDateTime, nullable=False),
+)

@@ -34,7 +34,12 @@ from pos.commands.books import (
 from pos.commands.common import EXIT_OTHER, EXIT_REFUSED, CliError
 from pos.commands.common import out_err as _err  # the name main() has always used
 from pos.commands.counter import cmd_cancel, cmd_lookup, cmd_pay, cmd_redeem
-from pos.commands.periods import cmd_close_month, cmd_close_year
+from pos.commands.periods import (
+    cmd_close_month,
+    cmd_close_year,
+    cmd_journal_archive,
+    cmd_journal_verify_archive,
+)
 from pos.terminal import Refused
 
 
@@ -142,6 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
     jsub = p.add_subparsers(title="actions", metavar="ACTION", parser_class=_Parser, required=True)
     jp = jsub.add_parser("verify", help="vérifier le chaînage du journal")
     jp.set_defaults(func=cmd_journal_verify)
+    jp = jsub.add_parser("archive", help="archive signée d'un mois (docs/ARCHIVE.md)")
+    jp.add_argument("--month", required=True, help="AAAA-MM")
+    jp.add_argument("--out", help="fichier à écrire (défaut : archives/ du dossier de données)")
+    jp.set_defaults(func=cmd_journal_archive)
+    jp = jsub.add_parser("verify-archive", help="vérifier une archive signée (sans base locale)")
+    jp.add_argument("file")
+    jp.add_argument("--public-key", help="la clé publique attendue (base64url)")
+    jp.set_defaults(func=cmd_journal_verify_archive)
 
     try:  # the scanner's `decode` and `scan` (its own module; absent from a minimal install)
         scanner_cli = importlib.import_module("pos.scanner.cli")

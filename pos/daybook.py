@@ -244,6 +244,7 @@ class Daybook:
                 day=day.isoformat(),
             )
         self.send_journal_head()
+        self.erase_old_names()
         return closing_from_event(entry.event)
 
     def send_journal_head(self) -> bool:
@@ -254,6 +255,17 @@ class Daybook:
         except Refused:
             return False
         return witness.send_head(self.store, api)
+
+    def erase_old_names(self) -> int:
+        """Erase the holders' names older than the retention (setting, 90 days by default): the
+        journal keeps their keyed digest, so its chain still verifies; reprints show the card."""
+        days = int(settings.NAME_RETENTION_DAYS.get(self.store))
+        with self.store.transaction() as conn:
+            gone = journal.erase_names(conn, utc_now(), days)
+        if gone:  # the zeroed pages reach the database file now, not at some later checkpoint
+            with self.store.reading() as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return gone
 
     def is_closed(self, day: date) -> bool:
         with self.store.reading() as conn:

@@ -9,16 +9,23 @@ seq and hash) is also kept apart, so deleting the last rows is caught too.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pos.domain import business_day, to_rfc3339, utc_now
 
 GENESIS = "0" * 64
+# Privacy inside inalterability: the chain covers `holder_digest` = HMAC-SHA256(the month's key,
+# name); the name sits in `journal_names` (outside the chain) until `erase_names` removes it with
+# the month's key, so nothing left in the file links a digest back to a name.
+NAME_FIELD = "holder_name"
+DIGEST_FIELD = "holder_digest"
 
 
 def canonical_json(event: dict[str, Any]) -> str:
@@ -102,13 +109,23 @@ def append(
         day = open_day(conn, business_day(now))
     elif _closed(day, closed_days(conn), closed_periods(conn)):
         raise DayClosedError(day)
-    event = {**payload, "seq": seq, "type": event_type, "day": day, "recorded_at": to_rfc3339(now)}
+    recorded_at = to_rfc3339(now)
+    event = {**payload, "seq": seq, "type": event_type, "day": day, "recorded_at": recorded_at}
+    name = event.pop(NAME_FIELD, None) if NAME_FIELD in event else None
+    if NAME_FIELD in payload:
+        month = recorded_at[:7]
+        event[DIGEST_FIELD] = name_digest(_name_key(conn, month), name) if name else None
     digest = chain_hash(prev_hash, event)
     conn.execute(
         "INSERT INTO journal (seq, recorded_at, day, type, event, prev_hash, hash) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (seq, event["recorded_at"], day, event_type, canonical_json(event), prev_hash, digest),
+        (seq, recorded_at, day, event_type, canonical_json(event), prev_hash, digest),
     )
+    if name:
+        conn.execute(
+            "INSERT INTO journal_names (seq, holder_name, month, recorded_at) VALUES (?, ?, ?, ?)",
+            (seq, str(name), recorded_at[:7], recorded_at),
+        )
     conn.execute(
         "INSERT INTO state (key, value) VALUES ('journal_head', ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -120,18 +137,68 @@ def append(
 def entries(
     conn: sqlite3.Connection, *, day: str | None = None, types: tuple[str, ...] = ()
 ) -> Iterator[Entry]:
-    sql = "SELECT seq, day, type, event, hash FROM journal"
+    """The entries, oldest first; an event whose holder's name is still kept gets it back as
+    `holder_name` (erased: "")."""
+    sql = (
+        "SELECT j.seq, j.day, j.type, j.event, j.hash, n.holder_name FROM journal j "
+        "LEFT JOIN journal_names n ON n.seq = j.seq"
+    )
     where, params = [], []
     if day is not None:
-        where.append("day = ?")
+        where.append("j.day = ?")
         params.append(day)
     if types:
-        where.append(f"type IN ({','.join('?' * len(types))})")
+        where.append(f"j.type IN ({','.join('?' * len(types))})")
         params.extend(types)
     if where:
         sql += " WHERE " + " AND ".join(where)
-    for row in conn.execute(sql + " ORDER BY seq", params):
-        yield Entry(int(row[0]), row[1], row[2], json.loads(row[3]), row[4])
+    for row in conn.execute(sql + " ORDER BY j.seq", params):
+        event = json.loads(row[3])
+        if DIGEST_FIELD in event:
+            event[NAME_FIELD] = row[5] or ""
+        yield Entry(int(row[0]), row[1], row[2], event, row[4])
+
+
+def name_digest(key: bytes, name: str) -> str:
+    return hmac.new(key, name.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _name_key(conn: sqlite3.Connection, month: str) -> bytes:
+    row = conn.execute("SELECT key FROM journal_name_keys WHERE month = ?", (month,)).fetchone()
+    if row is not None:
+        return bytes(row[0])
+    key = secrets.token_bytes(32)
+    conn.execute("INSERT INTO journal_name_keys (month, key) VALUES (?, ?)", (month, key))
+    return key
+
+
+def erase_names(conn: sqlite3.Connection, now: datetime, retention_days: int) -> int:
+    """Erase the holders' names recorded more than `retention_days` ago, and the keys of the
+    months with no name left up to then (inside the caller's write transaction); the chain is
+    untouched. Returns how many names went."""
+    cutoff = to_rfc3339(now - timedelta(days=max(0, retention_days)))
+    conn.execute("PRAGMA secure_delete = ON")  # the freed pages are zeroed, not left readable
+    gone = conn.execute("DELETE FROM journal_names WHERE recorded_at < ?", (cutoff,)).rowcount
+    conn.execute(
+        "DELETE FROM journal_name_keys WHERE month <= ? AND month NOT IN "
+        "(SELECT DISTINCT month FROM journal_names)",
+        (cutoff[:7],),
+    )
+    return int(gone or 0)
+
+
+def _names_hold(conn: sqlite3.Connection) -> Verification | None:
+    """Each name still kept matches the digest its chained entry holds (None: all do)."""
+    keys = {str(m): bytes(k) for m, k in conn.execute("SELECT month, key FROM journal_name_keys")}
+    for seq, name, month, text in conn.execute(
+        "SELECT n.seq, n.holder_name, n.month, j.event FROM journal_names n "
+        "LEFT JOIN journal j ON j.seq = n.seq ORDER BY n.seq"
+    ):
+        key = keys.get(str(month))
+        event = json.loads(text) if text else {}
+        if key is None or event.get(DIGEST_FIELD) != name_digest(key, str(name)):
+            return Verification(False, 0, int(seq), f"ligne {seq} : nom du titulaire modifié")
+    return None
 
 
 def latest_event(conn: sqlite3.Connection, event_type: str) -> dict[str, Any] | None:
@@ -191,4 +258,7 @@ def verify(conn: sqlite3.Connection) -> Verification:
         return Verification(False, rows, head_seq, f"ligne {head_seq} modifiée (tête)")
     if head_seq < last_seq:
         return Verification(False, rows, head_seq + 1, f"ligne {head_seq + 1} ajoutée hors journal")
+    names = _names_hold(conn)
+    if names is not None:
+        return Verification(False, rows, names.first_bad_row, names.reason)
     return Verification(True, rows)

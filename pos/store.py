@@ -83,6 +83,18 @@ MIGRATIONS: list[str] = [
         (card_number, operation, state, wallet_code, occurred_at, amount_cents, idempotency_key);
     DROP INDEX outbox_card;
     """,
+    # 3: privacy inside inalterability (issue 14): the chain covers a keyed digest of the holder's
+    # name; the name itself, needed to reprint, lives here until it is erased (pos.journal).
+    """
+    CREATE TABLE journal_names (
+        seq INTEGER PRIMARY KEY REFERENCES journal (seq),
+        holder_name TEXT NOT NULL,
+        month TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX journal_names_recorded ON journal_names (recorded_at);
+    CREATE TABLE journal_name_keys (month TEXT PRIMARY KEY, key BLOB NOT NULL);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

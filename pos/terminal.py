@@ -22,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pos import settings
+from pos import archive, settings
 from pos.connection import Connection
 from pos.daybook import Daybook
 from pos.domain import Partner, utc_now
@@ -110,6 +110,7 @@ class Terminal:
         user data folder) and recover operations a crash left in flight."""
         terminal = cls(Store(default_data_dir(data_dir)))
         terminal.outbox.recover_in_flight()
+        terminal.daybook.erase_old_names()  # the holders' names past their retention
         return terminal
 
     def close(self) -> None:
@@ -286,6 +287,10 @@ class Terminal:
     def close_year(self, year: str) -> PeriodClosing:
         """Close a finished year ("YYYY") whose months with entries are all closed; once."""
         return self.periods.close_year(year)
+
+    def archive_month(self, month: str) -> dict[str, Any]:
+        """The signed archive of `month` ("YYYY-MM"), closed or so far (docs/ARCHIVE.md)."""
+        return archive.build(self.connection, month)
 
     def period_closings(self) -> list[PeriodClosing]:
         """Every month and year closing, newest first."""

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from central import journal
-from central.clock import now
+from central.clock import fmt_instant, now
 from central.errors import ApiError
 from central.routes.deps import TERMINAL_AUTH, Svc, Terminal
 from central.web import dict_response, parse_json_object, validate_body
@@ -110,3 +110,67 @@ async def list_heads(
     page = await run_in_threadpool(work)
     next_after = page[-1].seq if len(page) == limit else None
     return dict_response(200, {"heads": [h.body() for h in page], "next_after": next_after})
+
+
+# ---- the public key of the terminal's signed archives (issue 14) ------------------------------
+
+PublicKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{43}$")]
+
+
+class ArchiveKeyRequest(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+    public_key: PublicKey
+
+
+class ArchiveKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    public_key: str
+    registered_at: str
+
+
+def _key_body(key: str, at: Any) -> dict[str, Any]:
+    return {"public_key": key, "registered_at": fmt_instant(at)}
+
+
+@router.put(
+    "/v1/terminals/current/archive-key",
+    response_model=ArchiveKey,
+    openapi_extra={
+        **TERMINAL_AUTH,
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ArchiveKeyRequest.model_json_schema()}},
+        },
+    },
+)
+async def put_archive_key(request: Request, caller: Terminal, svc: Svc) -> Response:
+    raw = await request.body()
+
+    def work() -> tuple[str, Any, bool]:
+        body = validate_body(ArchiveKeyRequest, parse_json_object(raw))
+        with svc.db.write() as conn:
+            return journal.register_archive_key(conn, caller.terminal_id, body["public_key"], now())
+
+    key, at, same = await run_in_threadpool(work)
+    if not same:
+        raise ApiError(
+            409,
+            "archive_key_conflict",
+            "Une autre clé d'archive est déjà enregistrée pour ce terminal.",
+            recorded=_key_body(key, at),
+        )
+    return dict_response(200, _key_body(key, at))
+
+
+@router.get(
+    "/v1/terminals/current/archive-key", response_model=ArchiveKey, openapi_extra=TERMINAL_AUTH
+)
+async def get_archive_key(caller: Terminal, svc: Svc) -> Response:
+    def work() -> tuple[str, Any] | None:
+        with svc.db.read() as conn:
+            return journal.archive_key(conn, caller.terminal_id)
+
+    found = await run_in_threadpool(work)
+    if found is None:
+        raise ApiError(404, "not_found", "Aucune clé d'archive enregistrée pour ce terminal.")
+    return dict_response(200, _key_body(*found))

@@ -20,7 +20,7 @@ from pos import journal
 from pos.domain import to_rfc3339, utc_now
 from pos.outbox import Outbox
 from pos.store import Store
-from pos.sync import witness
+from pos.sync import archive_key, witness
 from pos.sync.client import ApiClient, ApiError, ClientError
 
 log = logging.getLogger("pos.sync")
@@ -110,6 +110,7 @@ class SyncEngine:
             self.refresh(api)
             self.store.set_state("last_sync_at", to_rfc3339(utc_now()))
             witness.send_head(self.store, api)  # after every pass, even one with nothing to send
+            archive_key.register(self.store, api)  # once; a no-op when already registered
         result.remaining = self.queue_size()
         self.emit("status", {"queue": result.remaining, "online": result.online})
         return result

@@ -1,4 +1,5 @@
-"""The journal's witness: journal_heads (every head a terminal sent) and journal_conflicts.
+"""The journal's witness: journal_heads (every head a terminal sent), journal_conflicts, and
+terminal_archive_keys (the public key of a terminal's signed archives).
 
 Revision ID: 0002_journal_heads
 Revises: 0001
@@ -48,9 +49,22 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_journal_conflicts_terminal_id"), ["terminal_id"], unique=False
         )
+    op.create_table(
+        "terminal_archive_keys",
+        sa.Column("terminal_id", sa.String(length=36), nullable=False),
+        sa.Column("public_key", sa.String(length=64), nullable=False),
+        sa.Column("registered_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["terminal_id"],
+            ["terminals.id"],
+            name=op.f("fk_terminal_archive_keys_terminal_id_terminals"),
+        ),
+        sa.PrimaryKeyConstraint("terminal_id", name=op.f("pk_terminal_archive_keys")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("terminal_archive_keys")
     with op.batch_alter_table("journal_conflicts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_journal_conflicts_terminal_id"))
     op.drop_table("journal_conflicts")
