@@ -10,9 +10,13 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support.clock import clock_at
 
-from pos import journal, settings
+from pos import journal
+from pos import settings as pos_settings
+from pos.store import Store
 from pos.terminal import Terminal
 
 CARD = "23166621"
@@ -59,7 +63,7 @@ def test_the_chain_holds_a_digest_and_the_name_goes_after_90_days(
 def test_the_retention_is_a_setting(shared_central, make_terminal) -> None:
     data = paid_terminal(shared_central, make_terminal)
     with Terminal.open(data) as t:
-        settings.NAME_RETENTION_DAYS.set(t.store, 30)
+        pos_settings.NAME_RETENTION_DAYS.set(t.store, 30)
     with clock_at("2026-12-20T10:00:00+01:00"):
         assert holder_of_the_day(data) == "Jean MARTIN"
     with clock_at("2026-12-25T10:00:00+01:00"):
@@ -74,3 +78,23 @@ def test_a_swapped_name_is_caught_by_journal_verify(shared_central, make_termina
     with clock_at(PAID_AT):
         code, _, err = run_cli("--data-dir", data, "journal", "verify")
     assert code == 1 and f"n° {seq} " in err and "nom du titulaire" in err
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.one_of(st.text(max_size=80), st.binary(max_size=40).map(repr)))
+def test_any_stored_event_text_gets_a_verdict_not_a_crash(tmp_path_factory, text: str) -> None:
+    # The journal file is untrusted input for `journal verify`: any text in a row is named.
+    store = Store(tmp_path_factory.mktemp("verify-any"))
+    with store.transaction() as conn:
+        for i in range(3):
+            journal.append(conn, "payment", {"amount_cents": 100 + i, "holder_name": "Léa DUBOIS"})
+    with store.transaction() as conn:
+        original = conn.execute("SELECT event FROM journal WHERE seq = 2").fetchone()[0]
+        conn.execute("UPDATE journal SET event = ? WHERE seq = 2", (text,))
+    check = journal.verify(store.conn)
+    store.close()
+    assert check.ok is (text == original)
+    if not check.ok:
+        assert check.first_bad_row == 2 and check.reason
