@@ -195,6 +195,8 @@ def _names_hold(conn: sqlite3.Connection) -> Verification | None:
         "CASE WHEN json_valid(j.event) THEN json_extract(j.event, '$.holder_digest') END "
         "FROM journal_names n LEFT JOIN journal j ON j.seq = n.seq ORDER BY n.seq"
     ):
+        if digest is None:
+            return Verification(False, 0, int(seq), f"ligne {seq} supprimée (son nom reste)")
         key = keys.get(str(month))
         if key is None or digest != name_digest(key, str(name)):
             return Verification(False, 0, int(seq), f"ligne {seq} : nom du titulaire modifié")
@@ -258,6 +260,9 @@ def verify(conn: sqlite3.Connection) -> Verification:
     if head is None:
         if rows:
             return Verification(False, rows, 1, "tête du journal absente")
+        names = _names_hold(conn)
+        if names is not None:
+            return Verification(False, rows, names.first_bad_row, names.reason)
         return Verification(True, rows)
     if head_seq > last_seq:
         return Verification(False, rows, last_seq + 1, f"ligne {last_seq + 1} supprimée (fin)")

@@ -142,3 +142,20 @@ json_values = st.recursive(
 def test_no_head_body_yields_a_server_error(l404: Terminal, body: Any) -> None:
     resp = put(l404, body)
     assert resp.status_code in (200, 400, 409, 422), resp.text
+
+
+def test_the_archive_key_is_registered_once(api: Client) -> None:
+    term = api.enrol("L212", label="Témoin clé")
+    path = "/v1/terminals/current/archive-key"
+    assert_problem(term.get(path), 404, "not_found")
+    key, other = "A" * 42 + "E", "B" * 42 + "E"
+    first = term.request("PUT", path, json={"public_key": key})
+    assert first.status_code == 200 and first.json()["public_key"] == key
+    assert term.request("PUT", path, json={"public_key": key}).json() == first.json()
+    refused = assert_problem(
+        term.request("PUT", path, json={"public_key": other}), 409, "archive_key_conflict"
+    )
+    assert refused["recorded"]["public_key"] == key
+    for bad in ({"public_key": "short"}, {"public_key": 43}, {}, {"public_key": "+" * 43}):
+        assert_problem(term.request("PUT", path, json=bad), 422, "validation_error")
+    assert term.get(path).json() == first.json()

@@ -139,6 +139,9 @@ def test_a_truncated_tail_is_named_and_the_service_marks_the_conflict(
     with sqlite3.connect(data / "terminal.db") as db:
         db.execute("DELETE FROM journal WHERE seq > ?", (witnessed - 2,))
         set_head(db)
+        gone = journal.verify(db)  # the holders' names of the deleted rows give it away
+        assert not gone.ok and gone.first_bad_row == witnessed - 1, gone
+        db.execute("DELETE FROM journal_names WHERE seq > ?", (witnessed - 2,))  # a careful forger
     local_only_passes(data)
     code, _, err = run_cli("--data-dir", data, "journal", "verify")
     assert code == 1 and f"n° {witnessed - 1} " in err and "tronqué" in err
@@ -153,6 +156,7 @@ def test_an_emptied_journal_is_named(witness_central, make_terminal, run_cli) ->
     data = Path(t.data_dir)
     t.close()
     with sqlite3.connect(data / "terminal.db") as db:
+        db.execute("DELETE FROM journal_names")
         db.execute("DELETE FROM journal")
         set_head(db)
     local_only_passes(data)
