@@ -56,6 +56,8 @@ def register(store: Store, api: ApiClient) -> bool:
     terminal_id = store.get_state("terminal_id")
     if not terminal_id:
         return False
+    if store.get_state(REGISTERED_KEY) == terminal_id:
+        return True  # done at enrolment, or after an earlier pass: no keyring call every pass
     try:
         key = load(str(terminal_id))
     except credentials.KeyringUnavailable as err:
@@ -64,12 +66,10 @@ def register(store: Store, api: ApiClient) -> bool:
     if key is None:
         return False
     public = public_key_text(key)
-    if store.get_state(REGISTERED_KEY) == public:
-        return True
     try:
         api.request("PUT", PATH, json={"public_key": public})
     except ClientError as err:
         log.info("clé d'archive non enregistrée : %s", err.code)
         return False
-    store.set_state(REGISTERED_KEY, public)
+    store.set_state(REGISTERED_KEY, terminal_id)  # the terminal whose key the service holds
     return True
