@@ -259,9 +259,12 @@ class Daybook:
     def erase_old_names(self) -> int:
         """Erase the holders' names older than the retention (setting, 90 days by default): the
         journal keeps their keyed digest, so its chain still verifies; reprints show the card."""
-        days = int(settings.NAME_RETENTION_DAYS.get(self.store))
+        days, now = int(settings.NAME_RETENTION_DAYS.get(self.store)), utc_now()
+        with self.store.reading() as conn:
+            if not journal.names_to_erase(conn, now, days):
+                return 0  # no write (and no fsync) at every open
         with self.store.transaction() as conn:
-            gone = journal.erase_names(conn, utc_now(), days)
+            gone = journal.erase_names(conn, now, days)
         if gone:  # the zeroed pages reach the database file now, not at some later checkpoint
             with self.store.reading() as conn:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -172,11 +172,22 @@ def _name_key(conn: sqlite3.Connection, month: str) -> bytes:
     return key
 
 
+def _name_cutoff(now: datetime, retention_days: int) -> str:
+    return to_rfc3339(now - timedelta(days=max(0, retention_days)))
+
+
+def names_to_erase(conn: sqlite3.Connection, now: datetime, retention_days: int) -> bool:
+    """Is a name past its retention? (A read: the erasure's write happens only when needed.)"""
+    cutoff = _name_cutoff(now, retention_days)
+    sql = "SELECT 1 FROM journal_names WHERE recorded_at < ? LIMIT 1"
+    return conn.execute(sql, (cutoff,)).fetchone() is not None
+
+
 def erase_names(conn: sqlite3.Connection, now: datetime, retention_days: int) -> int:
     """Erase the holders' names recorded more than `retention_days` ago, and the keys of the
     months with no name left up to then (inside the caller's write transaction); the chain is
     untouched. Returns how many names went."""
-    cutoff = to_rfc3339(now - timedelta(days=max(0, retention_days)))
+    cutoff = _name_cutoff(now, retention_days)
     conn.execute("PRAGMA secure_delete = ON")  # the freed pages are zeroed, not left readable
     gone = conn.execute("DELETE FROM journal_names WHERE recorded_at < ?", (cutoff,)).rowcount
     conn.execute(
