@@ -154,3 +154,27 @@ def test_a_wrong_key_fails(closed_month, run_cli, tmp_path) -> None:
 def test_any_file_gets_an_answer_not_a_crash(data: bytes) -> None:
     check = archive.verify(data)
     assert not check.ok and check.reason
+
+
+def test_the_current_month_so_far_is_archived_and_verifies(
+    archive_central, make_terminal, run_cli, tmp_path
+) -> None:
+    t = make_terminal(archive_central.url, name="archive-now")
+    assert t.pay(scan=CARD, wallet_code="MANUEQUIP", amount_cents=310).ok
+    t.sync()
+    data = Path(t.data_dir)
+    t.close()
+    month = json.loads(run_cli("--data-dir", data, "transactions", "--json")[1])[0]["occurred_at"]
+    path = tmp_path / "now.json"
+    code, out, err = run_cli(
+        "--data-dir", data, "journal", "archive", "--month", month[:7], "--out", path
+    )
+    assert code == 0 and "en cours (non clôturé)" in out, err
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert not doc["closed"] and [e["type"] for e in doc["entries"]] == ["payment"]
+    heads = [(h["seq"], h["hash"]) for h in doc["witnessed_heads"]]
+    assert heads == [(1, doc["entries"][0]["hash"])]  # the sync pass's head, witnessed
+    code, out, err = verify_elsewhere(run_cli, path)
+    assert code == 0, err
+    code, _, err = run_cli("--data-dir", data, "journal", "archive", "--month", "2026-13")
+    assert code == 2 and "non valable" in err
