@@ -28,6 +28,8 @@ The map (one responsibility a file; docs/API-notes.md records the choices where 
   sealed at rest), `clock.py` (instants and business days), `photos.py`, `voucher_pdf.py`.
 - `admin.py` (reference data, the DEMO.md set), `terminal_admin.py` (terminal list and
   revocation, partner passwords) and `cli.py` (`hdf-central`).
+- `journal.py`: the terminals' journal heads (the witness); `journal_conflicts(conn, terminal_id)`
+  counts a terminal's refused heads (`hdf-central terminal list`).
 """
 
 __version__ = "0.1.0"

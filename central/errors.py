@@ -34,6 +34,8 @@ TITLES: dict[str, str] = {
     "offline_not_allowed": "Paiement hors ligne non autorisé",
     "offline_limit_exceeded": "Plafond hors ligne dépassé",
     "payload_too_large": "Requête trop volumineuse",
+    "journal_conflict": "Journal du terminal contredit",
+    "archive_key_conflict": "Clé d'archive déjà enregistrée",
     "internal_error": "Erreur interne",
 }
 

@@ -243,3 +243,37 @@ rate_limits = Table(
     Column("amount", Double, nullable=False),
     Column("since", Double, nullable=False),
 )
+
+# The terminals' journal heads (API.md 1.1, "the journal has a witness"): every distinct head a
+# terminal sent, kept for ever, so `hdf-pos journal verify` can check its chain passes through
+# each of them. One row a (terminal, seq); a head is never updated.
+journal_heads = Table(
+    "journal_heads",
+    metadata,
+    Column("terminal_id", String(36), ForeignKey("terminals.id"), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("hash", String(64), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+# Heads refused with 409 journal_conflict: what the administrator is shown (`central.journal`).
+journal_conflicts = Table(
+    "journal_conflicts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("terminal_id", String(36), ForeignKey("terminals.id"), nullable=False, index=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("recorded_seq", BigInteger, nullable=False),
+    Column("recorded_hash", String(64), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+# Each terminal's Ed25519 public key for its signed journal archives (issue 14), registered once.
+terminal_archive_keys = Table(
+    "terminal_archive_keys",
+    metadata,
+    Column("terminal_id", String(36), ForeignKey("terminals.id"), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("registered_at", UTCDateTime, nullable=False),
+)

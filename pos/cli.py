@@ -34,6 +34,12 @@ from pos.commands.books import (
 from pos.commands.common import EXIT_OTHER, EXIT_REFUSED, CliError
 from pos.commands.common import out_err as _err  # the name main() has always used
 from pos.commands.counter import cmd_cancel, cmd_lookup, cmd_pay, cmd_redeem
+from pos.commands.periods import (
+    cmd_close_month,
+    cmd_close_year,
+    cmd_journal_archive,
+    cmd_journal_verify_archive,
+)
 from pos.terminal import Refused
 
 
@@ -125,6 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", help="AAAA-MM-JJ (défaut : la dernière journée finie)")
     p.set_defaults(func=cmd_close_day)
 
+    p = sub.add_parser("close-month", help="clôturer un mois (ses journées clôturées)")
+    p.add_argument("--month", required=True, help="AAAA-MM")
+    p.set_defaults(func=cmd_close_month)
+
+    p = sub.add_parser("close-year", help="clôturer une année (ses mois clôturés)")
+    p.add_argument("--year", required=True, help="AAAA")
+    p.set_defaults(func=cmd_close_year)
+
     p = sub.add_parser("report", help="rapport d'une journée")
     p.add_argument("--date", required=True, help="AAAA-MM-JJ")
     p.add_argument("--format", choices=["text", "csv", "json"], default="text")
@@ -138,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     jsub = p.add_subparsers(title="actions", metavar="ACTION", parser_class=_Parser, required=True)
     jp = jsub.add_parser("verify", help="vérifier le chaînage du journal")
     jp.set_defaults(func=cmd_journal_verify)
+    jp = jsub.add_parser("archive", help="archive signée d'un mois (docs/ARCHIVE.md)")
+    jp.add_argument("--month", required=True, help="AAAA-MM")
+    jp.add_argument("--out", help="fichier à écrire (défaut : archives/ du dossier de données)")
+    jp.set_defaults(func=cmd_journal_archive)
+    jp = jsub.add_parser("verify-archive", help="vérifier une archive signée (sans base locale)")
+    jp.add_argument("file")
+    jp.add_argument("--public-key", help="la clé publique attendue (base64url)")
+    jp.set_defaults(func=cmd_journal_verify_archive)
 
     try:  # the scanner's `decode` and `scan` (its own module; absent from a minimal install)
         scanner_cli = importlib.import_module("pos.scanner.cli")

@@ -17,7 +17,7 @@ from pos.domain import Partner, parse_instant, to_rfc3339, utc_now
 from pos.outbox import Outbox
 from pos.results import Refusal, Refused, TerminalStatus
 from pos.store import Store
-from pos.sync import credentials, rotation
+from pos.sync import archive_key, credentials, rotation
 from pos.sync.client import ApiClient, ApiError, ClientError, TlsError, unencrypted_remote
 from pos.sync.worker import DRIFT_WARNING_S, SyncEngine
 
@@ -154,6 +154,7 @@ class Connection:
         terminal_id = str(answer["terminal_id"])
         credentials.save_token(terminal_id, str(answer["token"]))
         rotation.note_new_token(self.store)
+        archive_key.create(terminal_id)  # the signed archives' key pair (issue 14)
         settings.SERVER_URL.set(self.store, server_url.rstrip("/"))
         settings.INSECURE_HTTP.set(self.store, bool(insecure and unencrypted_remote(server_url)))
         settings.TERMINAL_LABEL.set(self.store, label)
@@ -161,6 +162,7 @@ class Connection:
         self.store.save_partner(dict(answer["partner"]), to_rfc3339(utc_now()))
         self.forget_client()
         self.engine.refresh(self.client())
+        archive_key.register(self.store, self.client())  # else after the next sync pass
         self.set_online(True)
         partner = self.partner
         assert partner is not None

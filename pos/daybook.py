@@ -34,6 +34,7 @@ from pos.results import (
     Refused,
     TransactionView,
 )
+from pos.sync import witness
 from pos.sync.client import ApiError, ClientError
 
 _KIND_OF_ENTRY = {
@@ -276,6 +277,8 @@ class Daybook:
             count, by_wallet, by_kind, net = totals(self._local_views(day))
             previous = journal.latest_event(conn, "day_closing")
             grand = (previous.get("grand_total_cents", 0) if previous else 0) + net
+            if journal.period_closed(conn, day.isoformat()):
+                raise Refused(Refusal("validation_error", refusal_message("period_closed")))
             entry = journal.append(
                 conn,
                 "day_closing",
@@ -291,7 +294,32 @@ class Daybook:
                 },
                 day=day.isoformat(),
             )
+        self.send_journal_head()
+        self.erase_old_names()
         return closing_from_event(entry.event)
+
+    def send_journal_head(self) -> bool:
+        """Record the journal's head with the service (the witness); False when not enrolled or
+        the service did not take it (the next sync pass sends it again)."""
+        try:
+            api = self.connection.client()
+        except Refused:
+            return False
+        return witness.send_head(self.store, api)
+
+    def erase_old_names(self) -> int:
+        """Erase the holders' names older than the retention (setting, 90 days by default): the
+        journal keeps their keyed digest, so its chain still verifies; reprints show the card."""
+        days, now = int(settings.NAME_RETENTION_DAYS.get(self.store)), utc_now()
+        with self.store.reading() as conn:
+            if not journal.names_to_erase(conn, now, days):
+                return 0  # no write (and no fsync) at every open
+        with self.store.transaction() as conn:
+            gone = journal.erase_names(conn, now, days)
+        if gone:  # the zeroed pages reach the database file now, not at some later checkpoint
+            with self.store.reading() as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return gone
 
     def is_closed(self, day: date) -> bool:
         with self.store.reading() as conn:
@@ -374,6 +402,25 @@ class Daybook:
         )
 
     def verify_journal(self) -> JournalCheck:
+        """The chain itself, then (enrolled) through every head the service witnessed."""
         with self.store.reading() as conn:
             result = journal.verify(conn)
-        return JournalCheck(result.ok, result.rows, result.first_bad_row, result.reason)
+        local = JournalCheck(result.ok, result.rows, result.first_bad_row, result.reason)
+        if not result.ok:
+            return local
+        try:
+            api = self.connection.client()
+        except Refused:
+            return local
+        seen = witness.check(self.store, api)
+        last = seen.last
+        return JournalCheck(
+            seen.ok,
+            result.rows,
+            seen.first_bad_row,
+            seen.reason,
+            witness_online=seen.online,
+            witness_heads=seen.heads,
+            witness_last_seq=last.seq if last else None,
+            witness_last_at=last.received_at if last else None,
+        )

@@ -9,16 +9,23 @@ seq and hash) is also kept apart, so deleting the last rows is caught too.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pos.domain import business_day, to_rfc3339, utc_now
 
 GENESIS = "0" * 64
+# Privacy inside inalterability: the chain covers `holder_digest` = HMAC-SHA256(the month's key,
+# name); the name sits in `journal_names` (outside the chain) until `erase_names` removes it with
+# the month's key, so nothing left in the file links a digest back to a name.
+NAME_FIELD = "holder_name"
+DIGEST_FIELD = "holder_digest"
 
 
 def canonical_json(event: dict[str, Any]) -> str:
@@ -54,12 +61,34 @@ def closed_days(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT day FROM journal WHERE type = 'day_closing'")}
 
 
+PERIOD_CLOSINGS = ("month_closing", "year_closing")
+
+
+def closed_periods(conn: sqlite3.Connection) -> set[str]:
+    """The closed months ("YYYY-MM") and years ("YYYY") (`pos.periods`)."""
+    rows = conn.execute(
+        "SELECT json_extract(event, '$.period') FROM journal WHERE type IN (?, ?)",
+        PERIOD_CLOSINGS,
+    )
+    return {str(r[0]) for r in rows}
+
+
+def period_closed(conn: sqlite3.Connection, day: str) -> bool:
+    """Is the month or the year of `day` closed?"""
+    periods = closed_periods(conn)
+    return day[:7] in periods or day[:4] in periods
+
+
+def _closed(day: str, days: set[str], periods: set[str]) -> bool:
+    return day in days or day[:7] in periods or day[:4] in periods
+
+
 def open_day(conn: sqlite3.Connection, today: date) -> str:
     """The day an event recorded now belongs to: today, or the first later day not closed
-    (nothing is ever added to a closed day)."""
-    closed = closed_days(conn)
+    (nothing is ever added to a closed day, month or year)."""
+    closed, periods = closed_days(conn), closed_periods(conn)
     day = today
-    while day.isoformat() in closed:
+    while _closed(day.isoformat(), closed, periods):
         day = date.fromordinal(day.toordinal() + 1)
     return day.isoformat()
 
@@ -78,15 +107,25 @@ def append(
     now = utc_now()
     if day is None:
         day = open_day(conn, business_day(now))
-    elif day in closed_days(conn):
+    elif _closed(day, closed_days(conn), closed_periods(conn)):
         raise DayClosedError(day)
-    event = {**payload, "seq": seq, "type": event_type, "day": day, "recorded_at": to_rfc3339(now)}
+    recorded_at = to_rfc3339(now)
+    event = {**payload, "seq": seq, "type": event_type, "day": day, "recorded_at": recorded_at}
+    name = event.pop(NAME_FIELD, None) if NAME_FIELD in event else None
+    if NAME_FIELD in payload:
+        month = recorded_at[:7]
+        event[DIGEST_FIELD] = name_digest(_name_key(conn, month), name) if name else None
     digest = chain_hash(prev_hash, event)
     conn.execute(
         "INSERT INTO journal (seq, recorded_at, day, type, event, prev_hash, hash) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (seq, event["recorded_at"], day, event_type, canonical_json(event), prev_hash, digest),
+        (seq, recorded_at, day, event_type, canonical_json(event), prev_hash, digest),
     )
+    if name:
+        conn.execute(
+            "INSERT INTO journal_names (seq, holder_name, month, recorded_at) VALUES (?, ?, ?, ?)",
+            (seq, str(name), recorded_at[:7], recorded_at),
+        )
     conn.execute(
         "INSERT INTO state (key, value) VALUES ('journal_head', ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -98,18 +137,81 @@ def append(
 def entries(
     conn: sqlite3.Connection, *, day: str | None = None, types: tuple[str, ...] = ()
 ) -> Iterator[Entry]:
-    sql = "SELECT seq, day, type, event, hash FROM journal"
+    """The entries, oldest first; an event whose holder's name is still kept gets it back as
+    `holder_name` (erased: "")."""
+    sql = (
+        "SELECT j.seq, j.day, j.type, j.event, j.hash, n.holder_name FROM journal j "
+        "LEFT JOIN journal_names n ON n.seq = j.seq"
+    )
     where, params = [], []
     if day is not None:
-        where.append("day = ?")
+        where.append("j.day = ?")
         params.append(day)
     if types:
-        where.append(f"type IN ({','.join('?' * len(types))})")
+        where.append(f"j.type IN ({','.join('?' * len(types))})")
         params.extend(types)
     if where:
         sql += " WHERE " + " AND ".join(where)
-    for row in conn.execute(sql + " ORDER BY seq", params):
-        yield Entry(int(row[0]), row[1], row[2], json.loads(row[3]), row[4])
+    for row in conn.execute(sql + " ORDER BY j.seq", params):
+        event = json.loads(row[3])
+        if DIGEST_FIELD in event:
+            event[NAME_FIELD] = row[5] or ""
+        yield Entry(int(row[0]), row[1], row[2], event, row[4])
+
+
+def name_digest(key: bytes, name: str) -> str:
+    return hmac.digest(key, name.encode("utf-8"), "sha256").hex()
+
+
+def _name_key(conn: sqlite3.Connection, month: str) -> bytes:
+    row = conn.execute("SELECT key FROM journal_name_keys WHERE month = ?", (month,)).fetchone()
+    if row is not None:
+        return bytes(row[0])
+    key = secrets.token_bytes(32)
+    conn.execute("INSERT INTO journal_name_keys (month, key) VALUES (?, ?)", (month, key))
+    return key
+
+
+def _name_cutoff(now: datetime, retention_days: int) -> str:
+    return to_rfc3339(now - timedelta(days=max(0, retention_days)))
+
+
+def names_to_erase(conn: sqlite3.Connection, now: datetime, retention_days: int) -> bool:
+    """Is a name past its retention? (A read: the erasure's write happens only when needed.)"""
+    cutoff = _name_cutoff(now, retention_days)
+    sql = "SELECT 1 FROM journal_names WHERE recorded_at < ? LIMIT 1"
+    return conn.execute(sql, (cutoff,)).fetchone() is not None
+
+
+def erase_names(conn: sqlite3.Connection, now: datetime, retention_days: int) -> int:
+    """Erase the holders' names recorded more than `retention_days` ago, and the keys of the
+    months with no name left up to then (inside the caller's write transaction); the chain is
+    untouched. Returns how many names went."""
+    cutoff = _name_cutoff(now, retention_days)
+    conn.execute("PRAGMA secure_delete = ON")  # the freed pages are zeroed, not left readable
+    gone = conn.execute("DELETE FROM journal_names WHERE recorded_at < ?", (cutoff,)).rowcount
+    conn.execute(
+        "DELETE FROM journal_name_keys WHERE month <= ? AND month NOT IN "
+        "(SELECT DISTINCT month FROM journal_names)",
+        (cutoff[:7],),
+    )
+    return int(gone or 0)
+
+
+def _names_hold(conn: sqlite3.Connection) -> Verification | None:
+    """Each name still kept matches the digest its chained entry holds (None: all do)."""
+    keys = {str(m): bytes(k) for m, k in conn.execute("SELECT month, key FROM journal_name_keys")}
+    for seq, name, month, digest in conn.execute(
+        "SELECT n.seq, n.holder_name, n.month, "
+        "CASE WHEN json_valid(j.event) THEN json_extract(j.event, '$.holder_digest') END "
+        "FROM journal_names n LEFT JOIN journal j ON j.seq = n.seq ORDER BY n.seq"
+    ):
+        if digest is None:
+            return Verification(False, 0, int(seq), f"ligne {seq} supprimée (son nom reste)")
+        key = keys.get(str(month))
+        if key is None or digest != name_digest(key, str(name)):
+            return Verification(False, 0, int(seq), f"ligne {seq} : nom du titulaire modifié")
+    return None
 
 
 def latest_event(conn: sqlite3.Connection, event_type: str) -> dict[str, Any] | None:
@@ -134,26 +236,33 @@ def verify(conn: sqlite3.Connection) -> Verification:
     expected_seq = 1
     prev_hash = GENESIS
     rows = 0
-    for seq, day, etype, text, stored_prev, stored_hash in conn.execute(
-        "SELECT seq, day, type, event, prev_hash, hash FROM journal ORDER BY seq"
+    sha256 = hashlib.sha256
+    # Streamed, and SQLite reads the three members the columns are checked against (C, one
+    # parse): the chain is checked on the stored text itself, which `append` wrote canonical.
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: a million rows
+    for seq, day, etype, text, stored_prev, stored_hash, members in cursor.execute(
+        "SELECT seq, day, type, event, prev_hash, hash, "
+        "CASE WHEN json_valid(event) THEN json_extract(event, '$.seq', '$.day', '$.type') END "
+        "FROM journal ORDER BY seq"
     ):
         rows += 1
         if seq != expected_seq:
             if seq > expected_seq:
                 return Verification(False, rows, expected_seq, f"ligne {expected_seq} supprimée")
             return Verification(False, rows, seq, f"ligne {seq} insérée ou dupliquée")
-        try:
-            event = json.loads(text)
-        except ValueError:
-            return Verification(False, rows, seq, f"ligne {seq} illisible")
-        if not isinstance(event, dict):
+        if members is None:
             return Verification(False, rows, seq, f"ligne {seq} illisible")
         if stored_prev != prev_hash:
             return Verification(False, rows, seq, f"ligne {seq} : chaînage rompu")
-        if chain_hash(prev_hash, event) != stored_hash:
+        if (
+            sha256((prev_hash + text).encode()).hexdigest() != stored_hash
+            and chain_hash(prev_hash, json.loads(text)) != stored_hash  # not stored canonical
+        ):
             return Verification(False, rows, seq, f"ligne {seq} modifiée (empreinte fausse)")
-        if (event.get("seq"), event.get("day"), event.get("type")) != (seq, day, etype):
-            return Verification(False, rows, seq, f"ligne {seq} modifiée (colonnes)")
+        if members != f'[{seq},"{day}","{etype}"]':  # else compare them decoded
+            if tuple(json.loads(members)) != (seq, day, etype):
+                return Verification(False, rows, seq, f"ligne {seq} modifiée (colonnes)")
         if seq == head_seq:
             hash_at_head = stored_hash
         prev_hash = stored_hash
@@ -162,6 +271,9 @@ def verify(conn: sqlite3.Connection) -> Verification:
     if head is None:
         if rows:
             return Verification(False, rows, 1, "tête du journal absente")
+        names = _names_hold(conn)
+        if names is not None:
+            return Verification(False, rows, names.first_bad_row, names.reason)
         return Verification(True, rows)
     if head_seq > last_seq:
         return Verification(False, rows, last_seq + 1, f"ligne {last_seq + 1} supprimée (fin)")
@@ -169,4 +281,7 @@ def verify(conn: sqlite3.Connection) -> Verification:
         return Verification(False, rows, head_seq, f"ligne {head_seq} modifiée (tête)")
     if head_seq < last_seq:
         return Verification(False, rows, head_seq + 1, f"ligne {head_seq + 1} ajoutée hors journal")
+    names = _names_hold(conn)
+    if names is not None:
+        return Verification(False, rows, names.first_bad_row, names.reason)
     return Verification(True, rows)

@@ -113,6 +113,7 @@ REFUSAL_DETAILS: dict[str, str] = {
         "Cette journée est en cours : elle se clôture une fois finie, à partir de 0 h 05 le "
         "lendemain (heure de Paris). Les opérations d'ici là lui appartiennent."
     ),
+    "period_closed": "Le mois ou l'année de cette journée est clôturé : rien n'y est ajouté.",
 }
 
 REFUSALS = {**API_MESSAGES, **API_1_1_MESSAGES, **LOCAL_MESSAGES, **REFUSAL_DETAILS}

@@ -43,9 +43,16 @@ _STATUS = {
 
 
 def receipt_of(
-    event: dict[str, Any], partner: Partner, *, kind: str, status: str, wallet_label: str
+    event: dict[str, Any],
+    partner: Partner,
+    *,
+    kind: str,
+    status: str,
+    wallet_label: str,
+    entry: journal.Entry | None = None,
 ) -> Receipt:
-    """The receipt of a journalled operation (its event is the record)."""
+    """The receipt of a journalled operation (its event is the record; `entry` its journal
+    entry, whose seq and hash the receipt prints)."""
     return Receipt(
         ticket_number=str(event.get("ticket_number") or event["receipt_number"]),
         transaction_number=event.get("transaction_number"),
@@ -68,6 +75,8 @@ def receipt_of(
         idempotency_key=event.get("idempotency_key"),
         cancels_number=event.get("cancels_number"),
         cancels_occurred_at=parse_instant(event.get("cancels_occurred_at")),
+        journal_seq=entry.seq if entry else None,
+        journal_hash=entry.hash if entry else None,
     )
 
 
@@ -258,10 +267,12 @@ class Operations:
             mark(conn)
             number = self.store.next_receipt_number(conn) if intent.is_payment else None
             event = intent.journal_event(mode, receipt_number=number, **tx)
-            journal.append(conn, intent.journal_type, event)
-        return self._result(intent, partner, event)
+            entry = journal.append(conn, intent.journal_type, event)
+        return self._result(intent, partner, event, entry)
 
-    def _result(self, intent: Intent, partner: Partner, event: dict[str, Any]) -> OperationResult:
+    def _result(
+        self, intent: Intent, partner: Partner, event: dict[str, Any], entry: journal.Entry
+    ) -> OperationResult:
         status = text(_STATUS[intent.operation, event["mode"]])
         return OperationResult.done(
             receipt_of(
@@ -270,6 +281,7 @@ class Operations:
                 kind=intent.receipt_kind,
                 status=status,
                 wallet_label=intent.wallet_label,
+                entry=entry,
             )
         )
 
@@ -320,8 +332,8 @@ class Operations:
                 balance_after_cents=verdict.balance_after_cents,
                 receipt_number=self.store.next_receipt_number(conn),
             )
-            journal.append(conn, intent.journal_type, event)
-        return self._result(intent, partner, event)
+            entry = journal.append(conn, intent.journal_type, event)
+        return self._result(intent, partner, event, entry)
 
     def _redeem_offline(self, scan: Scan, intent: Intent, partner: Partner) -> OperationResult:
         with self.store.transaction() as conn:
@@ -331,8 +343,8 @@ class Operations:
                 return OperationResult.refused(verdict.refusal or "offline", verdict.detail)
             self.outbox.add(conn, intent, state="queued", origin="offline")
             event = intent.journal_event("offline")
-            journal.append(conn, intent.journal_type, event)
-        return self._result(intent, partner, event)
+            entry = journal.append(conn, intent.journal_type, event)
+        return self._result(intent, partner, event, entry)
 
     # -- cancel -----------------------------------------------------------------------------
     def cancel(self, *, transaction_id: str, reason: str) -> OperationResult:
@@ -384,13 +396,14 @@ class Operations:
         }
         with self.store.transaction() as conn:
             event["receipt_number"] = self.store.next_receipt_number(conn)
-            journal.append(conn, "cancellation", event)
+            entry = journal.append(conn, "cancellation", event)
         receipt = receipt_of(
             event,
             partner,
             kind="cancellation",
             status=text("cancelled"),
             wallet_label=wallet_label(card, str(tx.get("wallet_code") or "")),
+            entry=entry,
         )
         return OperationResult(Outcome.ONLINE, receipt=receipt)
 

@@ -85,6 +85,14 @@ class Receipt:
     cancels_occurred_at: datetime | None = None
     # A split sale (the wallet could pay only part of it): what is left to pay at the till.
     to_pay_at_till_cents: int = 0
+    # The proof (issue 14, like NF525 receipts): the journal entry's seq and hash.
+    journal_seq: int | None = None
+    journal_hash: str | None = None
+
+    @property
+    def fingerprint(self) -> str | None:
+        """ "Empreinte": the first 8 hex characters of the journal entry's hash."""
+        return self.journal_hash[:8] if self.journal_hash else None
 
 
 @dataclass(frozen=True)
@@ -295,3 +303,9 @@ class JournalCheck:
     rows: int
     first_bad_row: int | None = None
     reason: str | None = None
+    # The service's witness (issue 14): None when not asked (not enrolled, or the chain already
+    # failed); False when it did not answer (then the last head it acknowledged, remembered here).
+    witness_online: bool | None = None
+    witness_heads: int = 0
+    witness_last_seq: int | None = None
+    witness_last_at: str | None = None

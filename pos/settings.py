@@ -74,6 +74,11 @@ READ_TIMEOUT_S: Setting[float] = Setting(
     "read_timeout_s", 10.0, "Délai d'attente d'une réponse du service (secondes)", float
 )
 
+# How long the holder's name is kept for reprints (issue 14); the journal keeps a keyed digest.
+NAME_RETENTION_DAYS: Setting[int] = Setting(
+    "name_retention_days", 90, "Conservation du nom du titulaire (jours)", int
+)
+
 # -- the windows' (ui-settings.ini) ------------------------------------------------------------
 LANGUAGE: Setting[str] = Setting(
     "language",

@@ -90,6 +90,20 @@ MIGRATIONS: list[str] = [
        SET body = json_remove(body, '$.holder', '$.holder_name', '$.redemption.holder')
      WHERE json_valid(body);
     """,
+    # 4: privacy inside inalterability (issue 14): the chain covers a keyed digest of the holder's
+    # name; the name itself, needed to reprint, lives here until it is erased (pos.journal). The
+    # closed days are read at every append and report: (type, day) answers from the index alone.
+    """
+    CREATE TABLE journal_names (
+        seq INTEGER PRIMARY KEY REFERENCES journal (seq),
+        holder_name TEXT NOT NULL,
+        month TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX journal_names_recorded ON journal_names (recorded_at);
+    CREATE TABLE journal_name_keys (month TEXT PRIMARY KEY, key BLOB NOT NULL);
+    CREATE INDEX journal_type_day ON journal (type, day);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -22,13 +22,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pos import settings
+from pos import archive, settings
 from pos.connection import Connection
 from pos.daybook import Daybook
 from pos.domain import Partner, utc_now
 from pos.lookups import Lookups
 from pos.operations import Operations
 from pos.outbox import Outbox
+from pos.periods import PeriodClosing, Periods
 from pos.results import (
     CardView,
     DayClosing,
@@ -93,6 +94,7 @@ class Terminal:
         self.lookups = Lookups(self.connection, self.outbox, self._now)
         self.operations = Operations(self.connection, self.outbox, self.lookups, self._now)
         self.daybook = Daybook(self.connection, self.outbox)
+        self.periods = Periods(store, self.daybook.send_journal_head)
         self._worker: SyncWorker | None = None
 
     @staticmethod
@@ -108,6 +110,7 @@ class Terminal:
         user data folder) and recover operations a crash left in flight."""
         terminal = cls(Store(default_data_dir(data_dir)))
         terminal.outbox.recover_in_flight()
+        terminal.daybook.erase_old_names()  # the holders' names past their retention
         return terminal
 
     def close(self) -> None:
@@ -289,6 +292,22 @@ class Terminal:
 
     def is_closed(self, day: date) -> bool:
         return self.daybook.is_closed(day)
+
+    def close_month(self, month: str) -> PeriodClosing:
+        """Close a finished month ("YYYY-MM") whose days with entries are all closed; once."""
+        return self.periods.close_month(month)
+
+    def close_year(self, year: str) -> PeriodClosing:
+        """Close a finished year ("YYYY") whose months with entries are all closed; once."""
+        return self.periods.close_year(year)
+
+    def archive_month(self, month: str) -> dict[str, Any]:
+        """The signed archive of `month` ("YYYY-MM"), closed or so far (docs/ARCHIVE.md)."""
+        return archive.build(self.connection, month)
+
+    def period_closings(self) -> list[PeriodClosing]:
+        """Every month and year closing, newest first."""
+        return self.periods.closings()
 
     def report(self, day: date) -> DayReport:
         return self.daybook.report(day)

@@ -118,6 +118,21 @@ def cmd_journal_verify(args: argparse.Namespace) -> int:
         check = terminal.verify_journal()
     if check.ok:
         out(f"Journal intègre : {check.rows} ligne(s), chaînage vérifié.")
+        if check.witness_online:
+            out(
+                f"Témoin : le journal passe par les {check.witness_heads} tête(s) enregistrée(s) "
+                "par le service central."
+            )
+        elif check.witness_online is False:
+            if check.witness_last_at:
+                out(
+                    "Service central injoignable : témoin non vérifié ; dernière tête qu'il "
+                    f"détient : ligne {check.witness_last_seq}, reçue le {check.witness_last_at}."
+                )
+            else:
+                out(
+                    "Service central injoignable : aucune tête connue chez lui, témoin non vérifié."
+                )
         return EXIT_ONLINE
     out_err(f"Journal ALTÉRÉ : première ligne en défaut n° {check.first_bad_row} — {check.reason}")
     return EXIT_OTHER

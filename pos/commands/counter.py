@@ -59,6 +59,8 @@ def receipt_text(receipt: Receipt) -> str:
     lines.append(f"Solde après : {balance}")
     if receipt.reference:
         lines.append(f"Référence : {receipt.reference}")
+    if receipt.journal_seq is not None:
+        lines.append(f"Journal n° {receipt.journal_seq} — Empreinte : {receipt.fingerprint}")
     if receipt.offline:
         lines.append("HORS LIGNE : opération enregistrée, envoyée au retour du réseau.")
     return "\n".join(lines)

@@ -20,7 +20,7 @@ from pos import journal
 from pos.domain import to_rfc3339, utc_now
 from pos.outbox import Outbox
 from pos.store import Store
-from pos.sync import rotation
+from pos.sync import archive_key, rotation, witness
 from pos.sync.client import ApiClient, ApiError, ClientError, NotSent
 
 log = logging.getLogger("pos.sync")
@@ -117,6 +117,8 @@ class SyncEngine:
         if result.online and result.error is None:
             self.refresh(api)
             self.store.set_state("last_sync_at", to_rfc3339(utc_now()))
+            witness.send_head(self.store, api)  # after every pass, even one with nothing to send
+            archive_key.register(self.store, api)  # once; a no-op when already registered
             rotation.rotate_if_due(self.store, api)
         result.remaining = self.queue_size()
         self.emit("status", {"queue": result.remaining, "online": result.online})

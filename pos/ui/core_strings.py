@@ -86,6 +86,9 @@ MESSAGES = (
     QT_TRANSLATE_NOOP(
         "messages", "La journée est clôturée : plus aucune opération ne peut y être ajoutée."
     ),
+    QT_TRANSLATE_NOOP(
+        "messages", "Le mois ou l'année de cette journée est clôturé : rien n'y est ajouté."
+    ),
     QT_TRANSLATE_NOOP("messages", "Le montant doit être supérieur à zéro."),
     QT_TRANSLATE_NOOP(
         "messages", "Le service central a rencontré une erreur : réessayez plus tard."

@@ -49,6 +49,7 @@ from pos.ui.day_report import (
 )
 from pos.ui.keys import shortcut_button
 from pos.ui.manager_pin import with_manager_pin
+from pos.ui.period_closings import PeriodClosingsBox
 from pos.ui.services import Services
 from pos.ui.tasks import Operation
 
@@ -164,6 +165,8 @@ class ManagerPanel(QWidget):
         head.addWidget(self.closed)
         layout.addLayout(head)
         layout.addLayout(grid, 1)
+        self.periods = PeriodClosingsBox()  # month and year closings (issue 14)
+        layout.addWidget(self.periods)
         layout.addWidget(self.note)
 
     def activate(self) -> None:
@@ -184,6 +187,9 @@ class ManagerPanel(QWidget):
         Operation(self.s.runner, terminal.follow_ups).success(self._show_follow_ups).failure(
             self._failed
         ).run()
+        Operation(self.s.runner, terminal.period_closings).success(
+            self.periods.show_closings
+        ).failure(self._failed).run()
 
     def _failed(self, exc: BaseException) -> None:
         self.note.setText(texts.error(exc))

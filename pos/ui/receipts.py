@@ -84,6 +84,13 @@ def receipt_text(receipt: Receipt, *, duplicate: bool = False) -> ReceiptText:
                 format_amount(receipt.to_pay_at_till_cents),
             )
         )
+    if receipt.journal_seq is not None:  # the proof (issue 14): journal seq and hash
+        lines.append(
+            (QCoreApplication.translate("Receipt", "N° journal"), str(receipt.journal_seq))
+        )
+        lines.append(
+            (QCoreApplication.translate("Receipt", "Empreinte"), receipt.fingerprint or "")
+        )
     footer = []
     if receipt.offline:
         footer.append(

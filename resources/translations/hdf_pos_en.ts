@@ -619,6 +619,41 @@ left to pay at the till: {rest} (Enter)</translation>
     </message>
 </context>
 <context>
+    <name>PeriodClosingsBox</name>
+    <message>
+        <source>Clôtures mensuelles et annuelles</source>
+        <translation>Month and year closings</translation>
+    </message>
+    <message>
+        <source>Période</source>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <source>Opérations</source>
+        <translation>Operations</translation>
+    </message>
+    <message>
+        <source>Total de la période</source>
+        <translation>Period total</translation>
+    </message>
+    <message>
+        <source>Grand total perpétuel</source>
+        <translation>Perpetual grand total</translation>
+    </message>
+    <message>
+        <source>N° journal</source>
+        <translation>Journal no.</translation>
+    </message>
+    <message>
+        <source>Empreinte</source>
+        <translation>Fingerprint</translation>
+    </message>
+    <message>
+        <source>Année {year}</source>
+        <translation>Year {year}</translation>
+    </message>
+</context>
+<context>
     <name>Receipt</name>
     <message>
         <source>Transaction annulée</source>
@@ -655,6 +690,14 @@ left to pay at the till: {rest} (Enter)</translation>
     <message>
         <source>N° transaction</source>
         <translation>Transaction no.</translation>
+    </message>
+    <message>
+        <source>N° journal</source>
+        <translation>Journal no.</translation>
+    </message>
+    <message>
+        <source>Empreinte</source>
+        <translation>Fingerprint</translation>
     </message>
     <message>
         <source>Statut</source>
@@ -1353,6 +1396,10 @@ left to pay at the till: {rest} (Enter)</translation>
     <message>
         <source>La journée est clôturée : plus aucune opération ne peut y être ajoutée.</source>
         <translation>The day is closed: no operation can be added to it.</translation>
+    </message>
+    <message>
+        <source>Le mois ou l'année de cette journée est clôturé : rien n'y est ajouté.</source>
+        <translation>The month or year of this day is closed: nothing is added to it.</translation>
     </message>
     <message>
         <source>Le service central a rencontré une erreur : réessayez plus tard.</source>
