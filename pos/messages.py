@@ -71,7 +71,7 @@ LOCAL_MESSAGES: dict[str, str] = {
         "Hors ligne : scannez le QR code du prépaiement, le n° de ticket seul ne suffit pas."
     ),
     "offline_over_payment_limit": "Hors ligne : montant au-delà du plafond par paiement.",
-    "offline_over_card_total": "Hors ligne : plafond atteint pour cette carte en attente d'envoi.",
+    "offline_over_card_total": "Hors ligne : plafond de cette carte atteint sur ce terminal.",
     "offline_over_qr_balance": "Hors ligne : montant supérieur au solde connu de la carte.",
     "offline_denylisted": "Hors ligne : cette carte est en opposition, paiement impossible.",
     "offline_cancel": (

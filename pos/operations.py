@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pos import journal, offline
@@ -319,7 +319,12 @@ class Operations:
                 partner=partner,
                 jwks=self.store.load_keys(),
                 denied=self.store.is_denied(card),
-                exposure=self.outbox.exposure(card, wallet, dict(scan.claims)),
+                exposure=self.outbox.exposure(
+                    card,
+                    wallet,
+                    dict(scan.claims),
+                    window_start=now - timedelta(hours=partner.offline_policy.max_age_hours),
+                ),
                 last_contact=self.connection.last_contact(),
                 now=now,
                 today=business_day(now),

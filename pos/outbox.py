@@ -173,13 +173,29 @@ class Outbox:
             is not None
         )
 
-    def exposure(self, card_number: str, wallet_code: str, claims: Any) -> CardExposure:
+    def exposure(
+        self,
+        card_number: str,
+        wallet_code: str,
+        claims: Any,
+        *,
+        window_start: datetime | None = None,
+    ) -> CardExposure:
+        """What this terminal took on the card. The per-card total is the service's rule (API.md
+        1.1): what is on its way, plus the offline payments it applied whose instant lies after
+        `window_start` (now − `max_age_hours`), so an honest terminal never makes an offline
+        payment the service will refuse `offline_limit_exceeded`."""
         iat = claims.get("iat") if isinstance(claims, dict) else None
         iat_text = to_rfc3339(datetime.fromtimestamp(float(iat or 0), UTC))
+        since = to_rfc3339(window_start) if window_start is not None else None
         queued = self.store.scalar(
-            "SELECT COALESCE(SUM(amount_cents), 0) FROM outbox WHERE card_number = ? "
-            f"AND operation = 'payment' AND {_IN_FLIGHT}",
-            (card_number,),
+            "SELECT COALESCE(SUM(o.amount_cents), 0) FROM outbox o "
+            "LEFT JOIN sync_outcomes s ON s.idempotency_key = o.idempotency_key "
+            "WHERE o.card_number = ? AND o.operation = 'payment' AND ("
+            " o.state IN ('queued', 'pending')"
+            " OR (? IS NOT NULL AND o.origin = 'offline' AND o.state = 'synced'"
+            "     AND s.outcome != 'rejected' AND o.occurred_at >= ?))",
+            (card_number, since, since),
         )
         # Conservative: online payments made after the QR was issued are not in its snapshot
         # either, nor offline ones the service received after it.

@@ -58,9 +58,7 @@ MESSAGES = (
     ),
     QT_TRANSLATE_NOOP("messages", "Hors ligne : montant au-delà du plafond par paiement."),
     QT_TRANSLATE_NOOP("messages", "Hors ligne : montant supérieur au solde connu de la carte."),
-    QT_TRANSLATE_NOOP(
-        "messages", "Hors ligne : plafond atteint pour cette carte en attente d'envoi."
-    ),
+    QT_TRANSLATE_NOOP("messages", "Hors ligne : plafond de cette carte atteint sur ce terminal."),
     QT_TRANSLATE_NOOP(
         "messages",
         "Hors ligne : scannez le QR code du prépaiement, le n° de ticket seul ne suffit pas.",

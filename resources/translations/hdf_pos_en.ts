@@ -1366,8 +1366,8 @@ left to pay at the till: {rest} (Enter)</translation>
         <translation>Offline: amount above the card's known balance.</translation>
     </message>
     <message>
-        <source>Hors ligne : plafond atteint pour cette carte en attente d'envoi.</source>
-        <translation>Offline: limit reached for this card while waiting to send.</translation>
+        <source>Hors ligne : plafond de cette carte atteint sur ce terminal.</source>
+        <translation>Offline: this card's limit on this terminal is reached.</translation>
     </message>
     <message>
         <source>Hors ligne : scannez le QR code du prépaiement, le n° de ticket seul ne suffit pas.</source>

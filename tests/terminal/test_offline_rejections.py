@@ -2,9 +2,9 @@
 `offline_limit_exceeded`) reach the manager as follow-ups with a French sentence, like any
 rejection; `payload_too_large` has its sentence too.
 
-The end-to-end case is a real one: the service counts this terminal's offline payments on a card
-over `max_age_hours` (API.md 1.1), while the terminal caps what is not yet sent; so a third
-offline payment the terminal accepts after two synced ones can come back rejected.
+The service counts this terminal's offline payments on a card over `max_age_hours` (API.md 1.1):
+the terminal counts them the same way, so an honest terminal is not rejected for it. What it cannot
+know is a cap the administrator lowered after its last contact: that payment comes back rejected.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from pos.messages import refusal_message
 from pos.terminal import Outcome
@@ -28,8 +29,8 @@ def test_each_new_code_has_its_own_french_sentence(code: str) -> None:
     assert len({refusal_message(c) for c in CODES}) == len(CODES)
 
 
-def test_an_offline_payment_over_the_service_cap_becomes_a_follow_up(
-    central, make_terminal, run_cli
+def test_the_terminal_counts_a_cards_offline_total_as_the_service_does(
+    central, make_terminal
 ) -> None:
     t = make_terminal(central.url, partner="E305")
     qr = card_qr(central.url, "23166622")  # PREMIEREQUIP 300,00 €
@@ -40,11 +41,30 @@ def test_an_offline_payment_over_the_service_cap_becomes_a_follow_up(
         assert t.sync().applied == 1
     t.set_server_url(dead_url())
     third = t.pay(scan=qr, wallet_code="PREMIEREQUIP", amount_cents=1000)
-    assert third.outcome is Outcome.OFFLINE_QUEUED  # within the terminal's own caps
+    assert not third.ok and third.refusal is not None
+    assert third.refusal.code == "offline_over_card_total"  # said at the counter, not later
+    assert t.status().queue == 0
+    t.set_server_url(central.url)
+    assert balance(central.url, "23166622", "PREMIEREQUIP") == 30000 - 10000
+
+
+def test_an_offline_payment_over_the_service_cap_becomes_a_follow_up(
+    central, make_terminal, run_cli
+) -> None:
+    t = make_terminal(central.url, partner="E305")
+    qr = card_qr(central.url, "23166622")  # PREMIEREQUIP 300,00 €
+    t.set_server_url(dead_url())
+    queued = t.pay(scan=qr, wallet_code="PREMIEREQUIP", amount_cents=1000)
+    assert queued.outcome is Outcome.OFFLINE_QUEUED  # within the caps the terminal knows
+    # Meanwhile the region lowers the partner's offline cap (no command for it: its table).
+    engine = create_engine(central.database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE partners SET max_card_total_cents = 500 WHERE code = 'E305'"))
+    engine.dispose()
     t.set_server_url(central.url)
     report = t.sync()
     assert (report.rejected, report.remaining) == (1, 0)
-    assert balance(central.url, "23166622", "PREMIEREQUIP") == 30000 - 10000
+    assert balance(central.url, "23166622", "PREMIEREQUIP") == 30000
 
     (follow_up,) = t.follow_ups()
     assert (follow_up.code, follow_up.amount_cents, follow_up.card_number) == (
