@@ -158,7 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     jp.set_defaults(func=cmd_journal_archive)
     jp = jsub.add_parser("verify-archive", help="vérifier une archive signée (sans base locale)")
     jp.add_argument("file")
-    jp.add_argument("--public-key", help="la clé publique attendue (base64url)")
+    jp.add_argument(
+        "--public-key",
+        help="la clé publique attendue (base64url) : --public-key=CLÉ (elle peut commencer par -)",
+    )
     jp.set_defaults(func=cmd_journal_verify_archive)
 
     try:  # the scanner's `decode` and `scan` (its own module; absent from a minimal install)

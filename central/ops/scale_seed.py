@@ -540,7 +540,11 @@ def _writer(conn: Connection, postgres: bool) -> Callable[[str, list[dict[str, A
     assert raw is not None
 
     def write_copy(table: str, rows: list[dict[str, Any]]) -> None:
-        columns = [c.name for c in TABLES[table].columns]
+        if not rows:
+            return
+        # The columns the seed fills (a later column keeps its default: e.g. a terminal's
+        # `last_used_at` of the token life cycle).
+        columns = [c.name for c in TABLES[table].columns if c.name in rows[0]]
         with raw.cursor() as cur:
             with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:

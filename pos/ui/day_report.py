@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication
 
 from pos.domain import PARIS
+from pos.messages import known_wallet_label
 from pos.ui import texts
 
 if TYPE_CHECKING:
@@ -66,13 +67,24 @@ def transactions_csv(
                 local.strftime("%d/%m/%Y"), local.strftime("%H:%M:%S"),
                 t.transaction_number or "", texts.kind(t.kind),
                 _STATUS_WORDS.get(t.status, t.status), _text(t.card_number),
-                _text(t.holder_name), _text(t.wallet_code), _euros(sign * t.amount_cents),
+                _text(t.holder_name), _text(known_wallet_label(t.wallet_code)),
+                _euros(sign * t.amount_cents),
                 _euros(t.balance_after_cents), _text(_till(t, labels)),
                 "oui" if t.offline else "non", _text(t.reference), _text(t.cancels),
                 *(_text(x) for x in shop),
             ]
         )  # fmt: skip
     return out.getvalue()
+
+
+def shown_key(section: str, key: str) -> str:
+    """A table's first cell as the manager reads it: a kind in words, a wallet by its label (the
+    same everywhere: counter, receipts, books), a terminal by its label already."""
+    if section == "by_kind":
+        return texts.kind(key)
+    if section == "by_wallet":
+        return known_wallet_label(key)
+    return key
 
 
 def day_tables(report: DayReport) -> dict[str, list[tuple[str, int, int]]]:
@@ -174,7 +186,7 @@ def report_html(
     ):
         cells = []
         for key, count, cents in tables[section]:
-            shown = texts.kind(key) if section == "by_kind" else key
+            shown = shown_key(section, key)
             cells.append(
                 f"<tr><td>{html.escape(shown)}</td><td align='right'>{count}</td>"
                 f"<td align='right'>{texts.money(cents)}</td></tr>"

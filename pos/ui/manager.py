@@ -43,6 +43,7 @@ from pos.ui import texts
 from pos.ui.day_report import (
     day_tables,
     report_html,
+    shown_key,
     statement_tables,
     transactions_csv,
     write_pdf,
@@ -213,10 +214,7 @@ class ManagerPanel(QWidget):
         tables = day_tables(report)
 
         def rows(section: str) -> list[list[str]]:
-            return [
-                [texts.kind(k) if section == "by_kind" else k, str(n), texts.money(c)]
-                for k, n, c in tables[section]
-            ]
+            return [[shown_key(section, k), str(n), texts.money(c)] for k, n, c in tables[section]]
 
         _fill(self.by_wallet, rows("by_wallet"))
         _fill(self.by_kind, rows("by_kind"))
@@ -232,10 +230,11 @@ class ManagerPanel(QWidget):
         if not statement:
             return
         tables = statement_tables(statement)
-        _fill(self.by_wallet, [[k, str(n), texts.money(c)] for k, n, c in tables["by_wallet"]])
-        _fill(
-            self.by_kind, [[texts.kind(k), str(n), texts.money(c)] for k, n, c in tables["by_kind"]]
-        )
+        for section, table in (("by_wallet", self.by_wallet), ("by_kind", self.by_kind)):
+            _fill(
+                table,
+                [[shown_key(section, k), str(n), texts.money(c)] for k, n, c in tables[section]],
+            )
         self.by_terminal_box.setTitle(self.tr("Par terminal (relevé du service central)"))
         _fill(self.by_terminal, [[k, str(n), texts.money(c)] for k, n, c in tables["by_terminal"]])
         self.summary.setText(

@@ -85,6 +85,9 @@ def test_restore_into_an_empty_database_needs_no_force(tmp_path: Path) -> None:
     fresh = sqlite_url(tmp_path / "fresh" / "central.db")
     done = cli(tmp_path, "restore", "--from", str(saved), "--database", fresh)
     assert done.returncode == 0, done.stderr
+    # The backup holds the signing keys sealed: the sealing key travels apart, as DEPLOY.md says.
+    (tmp_path / "fresh" / "central.db.key").write_bytes((tmp_path / "source.db.key").read_bytes())
+    (tmp_path / "fresh" / "central.db.key").chmod(0o600)
     with start_central(database_url=fresh, demo=False, data_dir=tmp_path / "fresh") as central:
         assert Client(central.url).enrol("L404").balance("23166621", "MANUEQUIP") == 8000
 

@@ -141,6 +141,11 @@ def deployment(
     url = pg_cluster.create_database("deploy")
     seeded = run_central_cli(["seed", "--demo", "--database", url], data_dir=tmp_path)
     assert seeded.returncode == 0, seeded.stderr
+    for host in ("a", "b"):  # every host gets the same sealing key (docs/DEPLOY.md)
+        (tmp_path / host).mkdir()
+        key = tmp_path / host / "secret.key"
+        key.write_bytes((tmp_path / "secret.key").read_bytes())
+        key.chmod(0o600)
     with (
         start_central(database_url=url, demo=False, data_dir=tmp_path / "a") as a,
         start_central(database_url=url, demo=False, data_dir=tmp_path / "b") as b,
@@ -192,12 +197,13 @@ def test_through_tls_enrol_pay_sync_and_survive_a_killed_service(deployment) -> 
     start = term.balance(JEAN, "MANUEQUIP")
     assert term.pay(JEAN, "MANUEQUIP", 100).status_code == 201
 
-    # Offline: the terminal cannot reach nginx; it queues two payments, then syncs them.
+    # Offline: the terminal cannot reach nginx; two typed-card payments whose answers it never
+    # got are queued as replays (API.md 1.1: judged as the online calls they were), then synced.
     nginx.stop()
     with pytest.raises(requests.ConnectionError):
         term.get("/v1/health")
     queued = [
-        {"idempotency_key": new_key(), "operation": "payment",
+        {"idempotency_key": new_key(), "operation": "payment", "replay": True,
          "body": payment_body(JEAN, "MANUEQUIP", cents), "occurred_at": ago(minutes=2)}
         for cents in (40, 60)
     ]  # fmt: skip

@@ -11,6 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from support.api import Client, Terminal, ago, assert_problem, new_key, payment_body
 from support.central_server import CentralProcess, start_central
 
+from hdf_common import clock
+
 JEAN = "23166621"
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -31,7 +33,7 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 
 def test_requests_payments_and_sync_items_are_counted(
-    central: CentralProcess, l212: Terminal
+    central: CentralProcess, l212: Terminal, sign_card_token
 ) -> None:
     before = scrape(central.url)
     l212.card(JEAN)
@@ -40,7 +42,16 @@ def test_requests_payments_and_sync_items_are_counted(
     item = {
         "idempotency_key": new_key(),
         "operation": "payment",
-        "body": payment_body(JEAN, "MANUEQUIP", 130),
+        "body": payment_body(  # an offline payment is proven by the card's QR (API.md 1.1)
+            JEAN,
+            "MANUEQUIP",
+            130,
+            qr_token=sign_card_token(
+                JEAN,
+                iat=clock.timestamp() - 1800,
+                wallets=[{"code": "MANUEQUIP", "balance_cents": 5000, "valid_to": "2099-06-30"}],
+            ),
+        ),
         "occurred_at": ago(minutes=20),
     }
     assert l212.sync([item, item]).status_code == 200  # applied, then its duplicate

@@ -89,7 +89,7 @@ def test_an_archive_verifies_on_a_machine_without_database_or_keyring(
     # Another machine: no data folder, no keyring at all.
     monkeypatch.setenv("HDF_POS_HOME", str(tmp_path / "nowhere"))
     keyring.set_keyring(keyring.core.load_keyring("keyring.backends.fail.Keyring"))
-    code, out, err = verify_elsewhere(run_cli, path, "--public-key", registered["public_key"])
+    code, out, err = verify_elsewhere(run_cli, path, f"--public-key={registered['public_key']}")
     assert code == 0, err
     assert "Archive valable : mois 2026-10" in out and "tête(s) témoin(s)" in out
     assert not (tmp_path / "nowhere").exists()
@@ -130,7 +130,9 @@ def test_one_entry_removed_fails_even_re_signed(closed_month, run_cli, tmp_path)
 def test_a_wrong_key_fails(closed_month, run_cli, tmp_path) -> None:
     path, _ = closed_month
     other = archive_key.public_key_text(qrtoken.generate_private_key())
-    code, _, err = verify_elsewhere(run_cli, path, "--public-key", other)
+    code, _, err = verify_elsewhere(
+        run_cli, path, f"--public-key={other}"
+    )  # "=": a key may begin with "-"
     assert code == 1 and "pas celle attendue" in err
     doc = json.loads(path.read_text(encoding="utf-8"))
     doc["public_key"] = other  # the terminal's signature under another key

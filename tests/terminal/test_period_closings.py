@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from support.central_server import run_central_cli
 from support.clock import clock_at
 
+from hdf_common import clock
 from pos import journal
 from pos.sync import witness
 from pos.terminal import Terminal
@@ -20,33 +24,43 @@ from pos.terminal import Terminal
 CARD = "23166621"
 
 
-def pay(run_cli, data: Path, amount: str) -> None:
+def pay(run_cli, data: Path, amount: str, card: str = CARD) -> None:
     code, out, err = run_cli(
-        "--data-dir", data, "pay", "--card", CARD, "--wallet", "MANUEQUIP", "--amount", amount
+        "--data-dir", data, "pay", "--card", card, "--wallet", "MANUEQUIP", "--amount", amount
     )
     assert code == 0, out + err
 
 
-def enrolled(shared_central, make_terminal) -> Path:
-    t = make_terminal(shared_central.url, name="periods")
+@contextmanager
+def both_at(central, instant: str) -> Iterator[None]:
+    """The terminal and the service at the same instant: a payment belongs to the Paris day of the
+    service's instant (docs/TERMINAL.md, "Business days and the closing")."""
+    with clock_at(instant) as setting:
+        central.extra_env[clock.ENV_VAR] = setting
+        central.restart()
+        yield
+
+
+def enrolled(central, make_terminal) -> Path:
+    t = make_terminal(central.url, name="periods")
     data = Path(t.data_dir)
     t.close()
     return data
 
 
 def test_a_month_closes_after_its_days_with_totals_grand_total_and_last_hash(
-    shared_central, make_terminal, run_cli
+    central, make_terminal, run_cli
 ) -> None:
-    data = enrolled(shared_central, make_terminal)
-    with clock_at("2026-11-24T10:00:00+01:00"):
+    data = enrolled(central, make_terminal)
+    with both_at(central, "2026-11-24T10:00:00+01:00"):
         pay(run_cli, data, "3,00")
         pay(run_cli, data, "1,50")
-    with clock_at("2026-11-26T10:00:00+01:00"):
+    with both_at(central, "2026-11-26T10:00:00+01:00"):
         pay(run_cli, data, "2,00")
-    with clock_at("2026-11-30T15:00:00+01:00"):
+    with both_at(central, "2026-11-30T15:00:00+01:00"):
         code, _, err = run_cli("--data-dir", data, "close-month", "--month", "2026-11")
         assert code == 2 and "pas terminé" in err  # the month is not over
-    with clock_at("2026-12-01T09:00:00+01:00"):
+    with both_at(central, "2026-12-01T09:00:00+01:00"):
         assert run_cli("--data-dir", data, "close-day", "--date", "2026-11-24")[0] == 0
         code, _, err = run_cli("--data-dir", data, "close-month", "--month", "2026-11")
         assert code == 2 and "2026-11-26" in err and "2026-11-24" not in err
@@ -73,15 +87,15 @@ def test_a_month_closes_after_its_days_with_totals_grand_total_and_last_hash(
         assert code == 2 and "déjà clôturée" in err
 
 
-def test_nothing_is_ever_added_to_a_closed_month(shared_central, make_terminal, run_cli) -> None:
-    data = enrolled(shared_central, make_terminal)
-    with clock_at("2026-10-20T10:00:00+02:00"):
+def test_nothing_is_ever_added_to_a_closed_month(central, make_terminal, run_cli) -> None:
+    data = enrolled(central, make_terminal)
+    with both_at(central, "2026-10-20T10:00:00+02:00"):
         pay(run_cli, data, "1,00")
-    with clock_at("2026-11-02T10:00:00+01:00"):
+    with both_at(central, "2026-11-02T10:00:00+01:00"):
         assert run_cli("--data-dir", data, "close-day", "--date", "2026-10-20")[0] == 0
         assert run_cli("--data-dir", data, "close-month", "--month", "2026-10")[0] == 0
     # A clock set back into the closed month: the payment goes to the first open day after it.
-    with clock_at("2026-10-28T10:00:00+01:00"):
+    with both_at(central, "2026-10-28T10:00:00+01:00"):
         pay(run_cli, data, "1,10")
         code, _, err = run_cli("--data-dir", data, "close-day", "--date", "2026-10-27")
         assert code == 2 and "clôturé" in err
@@ -96,18 +110,25 @@ def test_nothing_is_ever_added_to_a_closed_month(shared_central, make_terminal, 
             journal.append(db, "payment", {"amount_cents": 5}, day="2026-10-31")
 
 
-def test_a_year_closes_after_its_months_and_sums_them(
-    shared_central, make_terminal, run_cli
-) -> None:
-    data = enrolled(shared_central, make_terminal)
-    for when, day in (
-        ("2025-03-10T10:00:00+01:00", "2025-03-10"),
-        ("2025-07-01T10:00:00+02:00", "2025-07-01"),
+def test_a_year_closes_after_its_months_and_sums_them(central, make_terminal, run_cli) -> None:
+    data = enrolled(central, make_terminal)
+    card = "29990001"  # a card of the 2024-2025 school year, paid in 2025
+    added = run_central_cli(
+        ["card", "add", "--database", central.database_url, "--card-number", card,
+         "--dossier-number", "9990001", "--first-name", "Année", "--last-name", "PASSÉE",
+         "--password", "Pw-29990001", "--wallet", "MANUEQUIP:5000:2024-09-01:2025-08-31"],
+        data_dir=central.data_dir,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    for when, day, next_morning in (
+        ("2025-03-10T10:00:00+01:00", "2025-03-10", "2025-03-11T09:00:00+01:00"),
+        ("2025-07-01T10:00:00+02:00", "2025-07-01", "2025-07-02T09:00:00+02:00"),
     ):
-        with clock_at(when):
-            pay(run_cli, data, "4,00")
+        with both_at(central, when):
+            pay(run_cli, data, "4,00", card)
+        with both_at(central, next_morning):  # a day closes once it is over
             assert run_cli("--data-dir", data, "close-day", "--date", day)[0] == 0
-    with clock_at("2026-01-05T10:00:00+01:00"):
+    with both_at(central, "2026-01-05T10:00:00+01:00"):
         assert run_cli("--data-dir", data, "close-month", "--month", "2025-03")[0] == 0
         code, _, err = run_cli("--data-dir", data, "close-year", "--year", "2025")
         assert code == 2 and "2025-07" in err

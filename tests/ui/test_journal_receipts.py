@@ -68,21 +68,29 @@ def test_the_manager_tab_lists_the_month_closings(central, tmp_path, qtbot, qapp
     from support.clock import clock_at
     from ui_harness import open_counter
 
+    from hdf_common import clock
+
     ui = open_counter(qapp, tmp_path / "terminal", central.url)
     try:
         w, t = ui.window, ui.terminal
         qtbot.addWidget(w)
-        with clock_at("2026-10-20T10:00:00+02:00"):
+        # The service at the same instant: a payment is the Paris day of the service's instant.
+        with clock_at("2026-11-02T10:00:00+01:00") as setting:
+            central.extra_env[clock.ENV_VAR] = setting
+            central.restart()
             assert t.pay(scan="23166622", wallet_code="MANUEQUIP", amount_cents=725).ok
-            t.close_day(date(2026, 10, 20))
-        closing = t.close_month("2026-10")  # the session's clock: late November
+        with clock_at("2026-12-01T09:00:00+01:00"):  # the day, then the month, are over
+            t.close_day(date(2026, 11, 2))
+            closing = t.close_month("2026-11")
         w.tabs.setCurrentWidget(w.manager)
         table = w.manager.periods.table
         qtbot.waitUntil(lambda: table.rowCount() == 1, timeout=15000)
         row = [table.item(0, c).text().replace("\xa0", " ") for c in range(table.columnCount())]
-        assert row == ["2026-10", "1", "7,25 €", "7,25 €", str(closing.seq), closing.hash[:8]]
+        assert row == ["2026-11", "1", "7,25 €", "7,25 €", str(closing.seq), closing.hash[:8]]
         qtbot.wait(50)
         SHOTS.mkdir(parents=True, exist_ok=True)
         w.grab().save(str(SHOTS / "manager-period-closings.png"))
     finally:
         ui.close(qapp)
+        if central.extra_env.pop(clock.ENV_VAR, None):  # the module's service: the session clock
+            central.restart()

@@ -50,7 +50,7 @@ def test_day_closed_and_exported(central, tmp_path, qtbot, qapp):
         m.export("csv")
         qtbot.waitUntil(lambda: "Exporté" in m.note.text(), timeout=WAIT_MS)
         csv_text = m.last_export.read_text(encoding="utf-8-sig")
-        assert "MANUEQUIP" in csv_text and "5,00" in csv_text
+        assert "Manuels et équipements" in csv_text and "5,00" in csv_text  # one label everywhere
         ui.prompts.push(str(tmp_path / "recettes.pdf"))
         m.export("pdf")
         qtbot.waitUntil(lambda: m.last_export.exists(), timeout=WAIT_MS)
