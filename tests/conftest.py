@@ -6,10 +6,16 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import settings
 from support.clock import install_session_clock
 from support.postgres import PostgresCluster, PostgresUnavailable, postgres_cluster
 
 from hdf_common import clock
+
+# A property is judged on its examples, not their speed: the suite runs on busy 2-core machines,
+# several tests at once (./test.sh), where a 200 ms deadline fails for the neighbours' reasons.
+settings.register_profile("hdf", deadline=None)
+settings.load_profile("hdf")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -167,6 +167,7 @@ def test_successes_and_429s_do_not_count_as_failures(api: Client) -> None:
     assert_limited(session(api, ip, "Wrong-pass9", card_number="98888888"))
 
 
+@pytest.mark.serial
 def test_an_unknown_identifier_answers_in_the_same_time_as_a_wrong_password(
     api: Client, new_partner: Callable[[], str]
 ) -> None:
