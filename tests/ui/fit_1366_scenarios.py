@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -15,6 +14,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 from ui_harness import open_counter
 
+from hdf_common import clock
 from pos.results import TerminalStatus
 from pos.ui import resources
 
@@ -137,8 +137,8 @@ def main(data_dir: str, server_url: str, shots: str) -> None:
             enrolled=True,
             online=False,
             queue=1234,
-            oldest_queued_at=datetime.now(UTC),
-            last_sync_at=datetime.now(UTC),
+            oldest_queued_at=clock.now(),  # the suite's clock, never the wall's
+            last_sync_at=clock.now(),
             clock_drift_seconds=95.0,
             follow_ups=12,
             offline_window_remaining_s=71 * 3600,
