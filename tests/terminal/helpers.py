@@ -5,9 +5,13 @@ from __future__ import annotations
 import email.utils
 import socket
 import threading
+from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
+from support.central_server import CentralProcess, sqlite_url, start_central
 
 from hdf_common import clock
 
@@ -254,3 +258,16 @@ def self_signed_tls(folder: Any) -> tuple[Any, str]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     return context, str(cert_path)
+
+
+BOTH_DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def central_on(request: Any, data_dir: Path) -> AbstractContextManager[CentralProcess]:
+    """A demo central service on the database the test is parametrised with (`BOTH_DATABASES`):
+    the terminal stays SQLite, the service runs on each."""
+    if request.param == "postgres":
+        url = str(request.getfixturevalue("pg_cluster").create_database("terminal"))
+    else:
+        url = sqlite_url(data_dir / "central.db")
+    return start_central(database_url=url, data_dir=data_dir)

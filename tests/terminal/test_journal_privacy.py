@@ -1,26 +1,38 @@
 """Privacy inside inalterability (issue 14): the chain covers a keyed digest of the holder's name,
 not the name; the name, kept beside the chain for reprints, is erased after the retention (90 days
 by default, a setting) with its month's key, and `journal verify` still passes; the transaction
-then shows the card number only. A name swapped while kept is caught by `journal verify`."""
+then shows the card number only. A name swapped while kept is caught by `journal verify`. SQLite
+terminals against the service on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.central_server import CentralProcess
 from support.clock import clock_at
 
 from pos import journal
 from pos import settings as pos_settings
 from pos.store import Store
 from pos.terminal import Terminal
+from terminal.helpers import BOTH_DATABASES, central_on
 
 CARD = "23166621"
 PAID_AT = "2026-11-24T10:00:00+01:00"
+
+
+@pytest.fixture(scope="module", params=BOTH_DATABASES)
+def shared_central(request, tmp_path_factory) -> Iterator[CentralProcess]:
+    """The service on SQLite and on PostgreSQL (the terminal is SQLite)."""
+    with central_on(request, tmp_path_factory.mktemp(f"central-privacy-{request.param}")) as c:
+        yield c
 
 
 def paid_terminal(shared_central, make_terminal) -> Path:

@@ -1,8 +1,7 @@
 """Period closings (issue 14): `close-month` once every day of the month with entries is closed,
 `close-year` once every month with entries is; each is a journal entry with the period's totals by
 wallet and kind, the perpetual grand total and the last hash; nothing is ever added to a closed
-period. SQLite terminals against the service (SQLite; the witness is tested on PostgreSQL too in
-test_journal_witness.py)."""
+period. SQLite terminals against the service on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,13 +12,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from support.central_server import run_central_cli
+from support.central_server import CentralProcess, run_central_cli
 from support.clock import clock_at
 
 from hdf_common import clock
 from pos import journal
 from pos.sync import witness
 from pos.terminal import Terminal
+from terminal.helpers import BOTH_DATABASES, central_on
 
 CARD = "23166621"
 
@@ -29,6 +29,13 @@ def pay(run_cli, data: Path, amount: str, card: str = CARD) -> None:
         "--data-dir", data, "pay", "--card", card, "--wallet", "MANUEQUIP", "--amount", amount
     )
     assert code == 0, out + err
+
+
+@pytest.fixture(params=BOTH_DATABASES)
+def central(request, tmp_path) -> Iterator[CentralProcess]:
+    """The service on SQLite and on PostgreSQL (the terminal is SQLite)."""
+    with central_on(request, tmp_path / "central") as process:
+        yield process
 
 
 @contextmanager
