@@ -5,11 +5,12 @@ recompute the chain. The service keeps every distinct head (seq, hash) a termina
 terminal's `journal verify` can check its chain still passes through each one. A head that goes
 back (a lower seq than one recorded) or contradicts one (a known seq, another hash) is refused
 `409 journal_conflict` and counted here for the administrator: `journal_conflicts(conn,
-terminal_id)` is what `hdf-central terminal list` shows.
+terminal_ids)` is what `hdf-central terminal list` shows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,14 +43,16 @@ class Recorded:
     conflict: bool = False
 
 
-def journal_conflicts(conn: Connection, terminal_id: str) -> int:
-    """How many heads of this terminal were refused `journal_conflict` (0: none)."""
-    count = conn.execute(
-        select(func.count())
-        .select_from(conflicts_table)
-        .where(conflicts_table.c.terminal_id == terminal_id)
-    ).scalar_one()
-    return int(count)
+def journal_conflicts(conn: Connection, terminal_ids: Sequence[str]) -> dict[str, int]:
+    """How many heads each of these terminals sent were refused `journal_conflict` (absent: 0)."""
+    if not terminal_ids:
+        return {}
+    rows = conn.execute(
+        select(conflicts_table.c.terminal_id, func.count())
+        .where(conflicts_table.c.terminal_id.in_(terminal_ids))
+        .group_by(conflicts_table.c.terminal_id)
+    )
+    return {r[0]: int(r[1]) for r in rows}
 
 
 def last_head(conn: Connection, terminal_id: str) -> Head | None:

@@ -2,10 +2,8 @@
 `terminal revoke`, `partner password`): what a region does when a till is stolen or a password
 has leaked. Each runs inside the caller's transaction.
 
-Two columns of `terminal list` come from other parts of the service, each through one small query
-function that answers nothing (shown "—") while its table or column does not exist:
-`last_uses` reads `terminals.last_used_at` (the token life cycle), `journal_conflicts` counts the
-rows of `journal_conflicts` (the journal's witness).
+`terminal list` shows each terminal's last use (`terminals.last_used_at`, the token life cycle)
+and its refused journal heads (`central.journal.journal_conflicts`, the journal's witness).
 """
 
 from __future__ import annotations
@@ -14,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, select, update
 
 from central.clock import now
-from central.models import metadata, partners, terminals
+from central.journal import journal_conflicts
+from central.models import partners, terminals
 from central.security import hash_password
 
 NONE = "—"
@@ -31,39 +30,14 @@ class TerminalLine:
     created_at: datetime
     revoked_at: datetime | None
     last_use: datetime | None
-    journal_conflicts: int | None
-
-
-def last_uses(conn: Connection, terminal_ids: Sequence[str]) -> dict[str, datetime] | None:
-    """When each terminal last used its token; None while the service does not record it."""
-    column = terminals.c.get("last_used_at")
-    if column is None or not terminal_ids:
-        return None
-    rows = conn.execute(
-        select(terminals.c.id, column).where(terminals.c.id.in_(terminal_ids), column.isnot(None))
-    )
-    return {r[0]: r[1] for r in rows}
-
-
-def journal_conflicts(conn: Connection, terminal_ids: Sequence[str]) -> dict[str, int] | None:
-    """How many journal heads each terminal sent were refused `journal_conflict`; None while the
-    service does not record them."""
-    table = metadata.tables.get("journal_conflicts")
-    if table is None or not terminal_ids:
-        return None
-    rows = conn.execute(
-        select(table.c.terminal_id, func.count())
-        .where(table.c.terminal_id.in_(terminal_ids))
-        .group_by(table.c.terminal_id)
-    )
-    return {r[0]: int(r[1]) for r in rows}
+    journal_conflicts: int
 
 
 def list_terminals(conn: Connection, partner_code: str | None = None) -> list[TerminalLine]:
     query = (
         select(
             terminals.c.id, partners.c.code, terminals.c.label, terminals.c.created_at,
-            terminals.c.revoked_at,
+            terminals.c.revoked_at, terminals.c.last_used_at,
         )
         .select_from(terminals.join(partners, partners.c.id == terminals.c.partner_id))
         .order_by(partners.c.code, terminals.c.created_at, terminals.c.id)
@@ -77,7 +51,6 @@ def list_terminals(conn: Connection, partner_code: str | None = None) -> list[Te
         query = query.where(partners.c.code == partner_code)
     rows = conn.execute(query).all()
     ids = [r.id for r in rows]
-    uses = last_uses(conn, ids)
     conflicts = journal_conflicts(conn, ids)
     return [
         TerminalLine(
@@ -86,8 +59,8 @@ def list_terminals(conn: Connection, partner_code: str | None = None) -> list[Te
             label=r.label,
             created_at=r.created_at,
             revoked_at=r.revoked_at,
-            last_use=None if uses is None else uses.get(r.id),
-            journal_conflicts=None if conflicts is None else conflicts.get(r.id, 0),
+            last_use=r.last_used_at,
+            journal_conflicts=conflicts.get(r.id, 0),
         )
         for r in rows
     ]
@@ -102,12 +75,11 @@ def table(lines: Sequence[TerminalLine]) -> str:
     head = "terminal\tpartenaire\tlibellé\tenrôlé\tdernier usage\trévoqué\tconflits de journal"
     out = [head]
     for t in lines:
-        conflicts = NONE if t.journal_conflicts is None else str(t.journal_conflicts)
         revoked = "non" if t.revoked_at is None else _when(t.revoked_at)
         label = t.label.replace("\t", " ").replace("\n", " ")
         out.append(
             f"{t.terminal_id}\t{t.partner_code}\t{label}\t{_when(t.created_at)}\t"
-            f"{_when(t.last_use)}\t{revoked}\t{conflicts}"
+            f"{_when(t.last_use)}\t{revoked}\t{t.journal_conflicts}"
         )
     return "\n".join(out)
 

@@ -15,6 +15,6 @@ def conflict_count(database_url: str, terminal_id: str) -> int:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            return journal_conflicts(conn, terminal_id)
+            return journal_conflicts(conn, [terminal_id]).get(terminal_id, 0)
     finally:
         engine.dispose()
