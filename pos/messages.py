@@ -42,20 +42,6 @@ API_MESSAGES: dict[str, str] = {
     "payload_too_large": "Envoi trop volumineux pour le service central.",
 }
 
-# Version 1.1's new codes: the service re-checks the offline rules (such a rejection is a
-# follow-up the partner settles with the region) and bounds request bodies.
-API_1_1_MESSAGES: dict[str, str] = {
-    "offline_not_allowed": (
-        "Refusé par le service central : un paiement hors ligne exige le QR code de la carte "
-        "(carte saisie au clavier)."
-    ),
-    "offline_limit_exceeded": (
-        "Refusé par le service central : plafond hors ligne dépassé (montant, total de la carte "
-        "ou solde du QR code)."
-    ),
-    "payload_too_large": "Envoi trop volumineux pour le service central.",
-}
-
 # The terminal's own refusals (no API call, or no network).
 LOCAL_MESSAGES: dict[str, str] = {
     "invalid_amount": "Montant non valable.",
@@ -116,7 +102,7 @@ REFUSAL_DETAILS: dict[str, str] = {
     "period_closed": "Le mois ou l'année de cette journée est clôturé : rien n'y est ajouté.",
 }
 
-REFUSALS = {**API_MESSAGES, **API_1_1_MESSAGES, **LOCAL_MESSAGES, **REFUSAL_DETAILS}
+REFUSALS = {**API_MESSAGES, **LOCAL_MESSAGES, **REFUSAL_DETAILS}
 
 # What a receipt or a view says of an operation or a card (`Receipt.status`, `status_label`).
 STATUS_TEXTS: dict[str, str] = {
