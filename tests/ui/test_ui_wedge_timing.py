@@ -25,7 +25,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
 from test_ui_xvfb import pytestmark as xvfb_marks
-from test_ui_xvfb import start_xvfb
+from test_ui_xvfb import start_xvfb, xdo
 from ui_harness import card_qr
 from ui_xwd import xwd_to_qimage
 
@@ -48,29 +48,6 @@ CARD, CARD_PASSWORD = "23166621", "Demo-3116960"
 TICKET = "898564564632"
 ISBN = "9782070612758"
 SHOTS_DIR = REPO / "test-output" / "ui-scan"
-
-
-def _hardware_priority() -> None:
-    """A scanner is hardware: its timing does not depend on the machine's load. The X server and
-    xdotool run ahead of the rest where allowed (a loaded CI machine would otherwise pause
-    xdotool for longer than a scanner ever pauses)."""
-    try:
-        os.nice(-10)
-    except OSError:
-        pass
-
-
-def xdo(display: str, *args: str) -> str:
-    """test_ui_xvfb's `xdo`, with xdotool ahead of the machine's load."""
-    out = subprocess.run(
-        ["xdotool", *args],
-        env={**os.environ, "DISPLAY": display},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        preexec_fn=_hardware_priority,
-    )
-    return out.stdout.strip()
 
 
 class Driver:
