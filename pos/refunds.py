@@ -24,9 +24,10 @@ def original_transaction(
     `holder_name` when this terminal made it), None when it cannot be found."""
     transaction_id = transaction_id.lower()  # the service's ids are lower-case UUIDs
     with store.reading() as conn:
-        rows = conn.execute(
-            "SELECT event FROM journal WHERE type IN ('payment', 'redemption') AND event LIKE ?",
-            (f"%{transaction_id}%",),
+        rows = conn.execute(  # store migration 5's index answers it
+            "SELECT event FROM journal WHERE type IN ('payment', 'redemption') "
+            "AND json_extract(event, '$.transaction_id') = ?",
+            (transaction_id,),
         ).fetchall()
     for (raw,) in rows:
         event: dict[str, Any] = json.loads(raw)

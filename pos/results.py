@@ -199,6 +199,10 @@ class TransactionView:
     # A cancellation made here of a transaction made elsewhere (an extranet payment): the
     # service's statement charges it to that transaction's row, not to this till's.
     charged_elsewhere: bool = False
+    # The proof a reprint carries (issue 14): this terminal's journal entry of the operation,
+    # also on a row the service listed (joined by transaction id).
+    journal_seq: int | None = None
+    journal_hash: str | None = None
 
 
 @dataclass(frozen=True)

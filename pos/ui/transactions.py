@@ -324,4 +324,6 @@ def reprint_receipt(
         offline=t.offline,
         cancels_number=original.transaction_number if original else None,
         cancels_occurred_at=original.occurred_at if original else None,
+        journal_seq=t.journal_seq,
+        journal_hash=t.journal_hash,
     )

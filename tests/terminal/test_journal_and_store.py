@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from pos import journal
+from pos.daybook import MADE_HERE_OFFLINE, MADE_HERE_ONLINE
 from pos.store import MIGRATIONS, SCHEMA_VERSION, Store
 from pos.sync import credentials
 from pos.terminal import Outcome, Refused, Terminal
@@ -152,6 +153,34 @@ def test_an_old_store_upgrades_without_losing_its_queue(tmp_path):
         )
     )
     assert "COVERING INDEX outbox_exposure" in plan
+
+
+def test_which_transactions_this_terminal_made_is_read_from_an_index(tmp_path):
+    """A month's report asks it once per cancellation; at a million journal entries a scan per
+    question took minutes (bench/journal.py). The answers, and that an index gives them."""
+    store = Store(tmp_path / "pos")
+    mine, theirs = "0b7d5c1e-0000-4000-8000-000000000001", "0b7d5c1e-0000-4000-8000-000000000002"
+    offline = "0b7d5c1e-0000-4000-8000-000000000003"
+    with store.transaction() as conn:
+        journal.append(conn, "payment", {"transaction_id": mine, "amount_cents": 100})
+        journal.append(conn, "cancellation", {"transaction_id": theirs, "cancels": theirs})
+        conn.execute(
+            "INSERT INTO sync_outcomes (idempotency_key, operation, outcome, body, received_at) "
+            "VALUES ('k', 'payment', 'applied', ?, '2026-11-30T08:00:00Z')",
+            (json.dumps({"transaction_id": offline}),),
+        )
+    with store.reading() as conn:
+        for query, tx, made in (
+            (MADE_HERE_ONLINE, mine, True),
+            (MADE_HERE_ONLINE, theirs, False),  # a cancellation is not a payment made here
+            (MADE_HERE_OFFLINE, offline, True),
+            (MADE_HERE_OFFLINE, mine, False),
+        ):
+            assert (conn.execute(query, (tx,)).fetchone() is not None) is made
+            plan = " ".join(str(r[-1]) for r in conn.execute(f"EXPLAIN QUERY PLAN {query}", (tx,)))
+            assert "USING INDEX journal_transaction" in plan or (
+                "USING INDEX sync_outcomes_transaction" in plan
+            ), plan
 
 
 def test_token_only_in_keyring_and_names_only_in_the_journal(central, make_terminal):

@@ -159,3 +159,25 @@ def test_hdf_pos_cancel_prints_a_refund_receipt(central, tmp_path, capsys):
     assert "Porte-monnaie crédité : Manuels et équipements (MANUEQUIP)" in out
     assert "Montant crédité : +7,00 €" in out
     assert "Bénéficiaire : Stéphane MARTIN" in out
+
+
+def test_a_duplicate_from_the_list_carries_the_journal_proof(ui, qtbot):
+    """The list comes from the service, which knows nothing of this terminal's journal: the
+    duplicate must still print the entry's seq and "Empreinte" (issue 14), as the original did."""
+    paid = _pay_at_the_counter(ui, qtbot, "23166621", "4,50")
+    assert paid.journal_seq is not None and paid.fingerprint
+    panel = ui.window.transactions
+    ui.window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(
+        lambda: any(r.transaction_number == paid.transaction_number for r in panel.items),
+        timeout=WAIT_MS,
+    )
+    row = next(r for r in panel.items if r.transaction_number == paid.transaction_number)
+    assert row.sync_state == "central"  # the service's row, not the local one
+    duplicate = reprint_receipt(row, ui.services.partner)
+    lines = dict(receipts.receipt_text(duplicate).lines)
+    assert lines["N° journal"] == str(paid.journal_seq)
+    assert lines["Empreinte"] == paid.fingerprint
+    assert lines["Titulaire"] == "Jean MARTIN"  # the name, kept in the journal for reprints
+    printed = _escpos_text(duplicate)
+    assert f"Empreinte : {paid.fingerprint}" in printed
