@@ -198,7 +198,9 @@ def measure(folder: Path, last_day: str, prev_month: str) -> dict:
     from pos import journal
     from pos.terminal import Terminal
 
-    clock.set_clock(f"{last_day}T19:00:00+01:00")
+    # The morning after the last day: a day closes once it is over (pos.daybook, issue 12).
+    morning = date.fromisoformat(last_day) + timedelta(days=1)
+    clock.set_clock(f"{morning.isoformat()}T09:00:00+01:00")
     out: dict = {"rss_start_mb": rss_mb()}
     with Terminal.open(folder) as t:
         out["rss_open_mb"] = rss_mb()
