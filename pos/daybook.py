@@ -34,6 +34,7 @@ from pos.results import (
     Refused,
     TransactionView,
 )
+from pos.store import JOURNAL_TRANSACTION, OUTCOME_TRANSACTION
 from pos.sync import witness
 from pos.sync.client import ApiError, ClientError
 
@@ -109,16 +110,12 @@ def totals(views: list[TransactionView]) -> Totals:
     return count, by_wallet, by_kind, net
 
 
-# The expressions of store migration 5's indexes, word for word (SQLite uses an expression
-# index only for the same expression, and a partial one only under its own WHERE terms).
+# Answered by store migration 5's indexes (a partial index serves only under its own WHERE).
 MADE_HERE_ONLINE = (
     "SELECT 1 FROM journal WHERE type IN ('payment', 'redemption') "
-    "AND json_extract(event, '$.transaction_id') = ? LIMIT 1"
+    f"AND {JOURNAL_TRANSACTION} = ? LIMIT 1"
 )
-MADE_HERE_OFFLINE = (
-    "SELECT 1 FROM sync_outcomes WHERE coalesce(json_extract(body, '$.transaction_id'), "
-    "json_extract(body, '$.redemption.transaction_id')) = ? LIMIT 1"
-)
+MADE_HERE_OFFLINE = f"SELECT 1 FROM sync_outcomes WHERE {OUTCOME_TRANSACTION} = ? LIMIT 1"
 
 
 def _with_journal(

@@ -11,7 +11,7 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from pos.store import Store
+from pos.store import JOURNAL_TRANSACTION, Store
 from pos.sync.client import ApiClient, ApiError, ClientError
 
 _MAX_PAGES = 40  # 500 a page: far more than a shop's month
@@ -26,7 +26,7 @@ def original_transaction(
     with store.reading() as conn:
         rows = conn.execute(  # store migration 5's index answers it
             "SELECT event FROM journal WHERE type IN ('payment', 'redemption') "
-            "AND json_extract(event, '$.transaction_id') = ?",
+            f"AND {JOURNAL_TRANSACTION} = ?",
             (transaction_id,),
         ).fetchall()
     for (raw,) in rows:

@@ -22,6 +22,14 @@ import sqlite_utils
 
 DB_NAME = "terminal.db"
 
+# The transaction an entry or a kept sync outcome is about: SQLite matches an expression index
+# only to the same expression, so the queries (pos.daybook, pos.refunds) use these very strings.
+JOURNAL_TRANSACTION = "CASE WHEN json_valid(event) THEN json_extract(event, '$.transaction_id') END"
+OUTCOME_TRANSACTION = (
+    "CASE WHEN json_valid(body) THEN coalesce(json_extract(body, '$.transaction_id'), "
+    "json_extract(body, '$.redemption.transaction_id')) END"
+)
+
 # Each entry upgrades the schema by one version; never edit a released one, append a new one.
 MIGRATIONS: list[str] = [
     # 1: the first schema
@@ -106,13 +114,13 @@ MIGRATIONS: list[str] = [
     """,
     # 5: "did this terminal make that transaction?" (a cancellation's row in the day's books, a
     # refund receipt's original) was a scan of the whole journal per question: a month's report
-    # at a million entries took minutes. Indexed by the transaction id, where it is written.
-    """
-    CREATE INDEX journal_transaction ON journal (json_extract(event, '$.transaction_id'))
+    # at a million entries took minutes. Indexed by the transaction id, where it is written, read
+    # only from valid JSON: a row edited into anything else is still stored (and `journal verify`
+    # names it) instead of the edit failing inside the index.
+    f"""
+    CREATE INDEX journal_transaction ON journal ({JOURNAL_TRANSACTION})
         WHERE type IN ('payment', 'redemption');
-    CREATE INDEX sync_outcomes_transaction ON sync_outcomes (coalesce(
-        json_extract(body, '$.transaction_id'), json_extract(body, '$.redemption.transaction_id')
-    ));
+    CREATE INDEX sync_outcomes_transaction ON sync_outcomes ({OUTCOME_TRANSACTION});
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
