@@ -33,7 +33,7 @@ from central.ledger.common import (
     transaction_body,
     verify_token,
 )
-from central.ledger.sync import check_offline_caps, status_at
+from central.ledger.sync import caps_lock, check_offline_caps, status_at
 from central.models import cards, partners, wallets
 from hdf_common import qrtoken
 
@@ -72,7 +72,8 @@ def pay(
         debited = _debit_if_payable(conn, card_number, wallet_code, amount, judged)
         if debited is not None:
             return _record_payment(conn, caller, body, judged, debited[0], debited[1])
-    row = card_with_wallet(conn, card_number, wallet_code)
+    lock = caps_lock(conn, caller.terminal_id, card_number) if judged.offline else None
+    row = card_with_wallet(conn, card_number, wallet_code, lock=lock)
     if row is None:
         raise ApiError(404, "card_not_found", f"Aucune carte n° {card_number}.")
     status = row.status
@@ -99,8 +100,9 @@ def pay(
         raise ApiError(422, "wallet_not_usable", refusal)
     if judged.offline:
         check_offline_caps(
-            conn, caller=caller, card_id=row.id, wallet_code=wallet_code, amount=amount,
-            at=judged.at, claims=claims,
+            conn, caller=caller, card_id=row.id, card_number=card_number,
+            wallet_code=wallet_code, amount=amount, at=judged.at, claims=claims,
+            locked=lock is not None,
         )  # fmt: skip
     balance = debit(conn, row.wallet_id, amount)
     return _record_payment(conn, caller, body, judged, balance, row.id)

@@ -117,30 +117,42 @@ def _limit(detail: str) -> ApiError:
     return ApiError(422, "offline_limit_exceeded", detail)
 
 
+def caps_lock(conn: Connection, terminal_id: str, card_number: str) -> int | None:
+    """The advisory lock that serialises this terminal's offline payments on one card, from
+    before the caps are summed until the commit (PostgreSQL; None on SQLite, whose writers are
+    serialised already). The payment takes it with its card's look-up (one round trip)."""
+    if conn.dialect.name != "postgresql":
+        return None
+    digest = hashlib.sha256(f"caps\x00{terminal_id}\x00{card_number}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 def check_offline_caps(
     conn: Connection,
     *,
     caller: TerminalCaller,
     card_id: int,
+    card_number: str,
     wallet_code: str,
     amount: int,
     at: datetime,
     claims: dict[str, Any],
+    locked: bool = False,
 ) -> None:
     """The partner's `offline_policy`, re-checked for an offline payment of `amount` at `at`
     proven by a token with `claims`: per payment, per card within `max_age_hours`, and the
     token's balance minus what this terminal took offline on that card and wallet that the
-    service had not recorded at the token's `iat`."""
+    service had not recorded at the token's `iat`. `locked`: the caller holds `caps_lock`."""
     partner = caller.partner
     if amount > partner.max_payment_cents:
         raise _limit(
             f"Paiement hors ligne au-delà du plafond par paiement ({partner.max_payment_cents} c)."
         )
-    if conn.dialect.name == "postgresql":
-        # Two batches of one terminal on one card at once: the sums below, then the debit, must
-        # not interleave (SQLite serialises writers already).
-        digest = hashlib.sha256(f"caps\x00{caller.terminal_id}\x00{card_id}".encode()).digest()
-        lock = int.from_bytes(digest[:8], "big", signed=True)
+    # Two batches of one terminal on one card at once: the sums below, then the debit, must not
+    # interleave. The sums run in a statement after the lock's, so they see what the batch that
+    # held it committed.
+    lock = None if locked else caps_lock(conn, caller.terminal_id, card_number)
+    if lock is not None:
         conn.execute(_CAPS_LOCK, {"lock": lock})
     window_start = at - timedelta(hours=partner.max_age_hours)
     taken = conn.execute(

@@ -273,7 +273,7 @@ def test_malformed_batch_is_400_and_applies_nothing(e305: Terminal) -> None:
 
 @pytest.mark.parametrize(
     ("backend", "offline_item", "replay_item"),
-    [("sqlite", 6, 4), pytest.param("postgres", 7, 4, marks=pytest.mark.postgres)],
+    [("sqlite", 6, 4), pytest.param("postgres", 6, 4, marks=pytest.mark.postgres)],
 )
 def test_a_sync_item_costs_few_database_statements(
     request: pytest.FixtureRequest,
