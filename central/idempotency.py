@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, bindparam, delete, func, insert, select, text
+from sqlalchemy import Connection, bindparam, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from central.clock import now
@@ -50,11 +50,15 @@ _LOOKUP = select(
     idempotency_keys.c.response_body,
 ).where(idempotency_keys.c.scope == bindparam("scope"), idempotency_keys.c.key == bindparam("key"))
 _INSERT = insert(idempotency_keys)
-_LOCK = select(func.pg_advisory_xact_lock(bindparam("lock", type_=BigInteger)))
 
 
 _TRY_LOCK_AND_READ = text(
     "SELECT pg_try_advisory_xact_lock(:lock) AS ok, k.request_hash, k.status_code,"
+    " k.response_body FROM (SELECT 1) AS one"
+    " LEFT JOIN idempotency_keys AS k ON k.scope = :scope AND k.key = :key"
+)
+_LOCK_AND_READ = text(
+    "SELECT pg_advisory_xact_lock(:lock) AS ok, k.request_hash, k.status_code,"
     " k.response_body FROM (SELECT 1) AS one"
     " LEFT JOIN idempotency_keys AS k ON k.scope = :scope AND k.key = :key"
 )
@@ -65,14 +69,13 @@ def _claim(conn: Connection, scope: str, key: str, *, postgres: bool, wait: bool
     if not postgres:
         return conn.execute(_LOOKUP, {"scope": scope, "key": key}).first()
     lock = _lock_id(scope, key)
-    if wait:
-        conn.execute(_LOCK, {"lock": lock})
-        return conn.execute(_LOOKUP, {"scope": scope, "key": key}).first()
-    # One round trip. The row may be read just before the lock is taken, so a request finishing
-    # in between goes unseen here; then its committed key row makes our own insert fail, and the
-    # whole transaction is rolled back and retried (see `run`), which replays it.
-    row = conn.execute(_TRY_LOCK_AND_READ, {"lock": lock, "scope": scope, "key": key}).first()
-    if row is not None and not row.ok:
+    # One round trip. The row is read in the statement's snapshot, taken before the lock is: a
+    # request holding the lock and finishing while we wait (or just before we try) goes unseen
+    # here; then its committed key row makes our own insert fail, and the whole transaction is
+    # rolled back and retried (see `run`), which replays it. Nothing is applied twice.
+    statement = _LOCK_AND_READ if wait else _TRY_LOCK_AND_READ
+    row = conn.execute(statement, {"lock": lock, "scope": scope, "key": key}).first()
+    if not wait and row is not None and not row.ok:
         raise ApiError(
             409,
             "idempotency_in_progress",

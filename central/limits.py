@@ -17,13 +17,15 @@ PostgreSQL; SQLite writes are serialised). No row comes back when the limit is r
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Double, and_, case, literal, or_, select, update
+from sqlalchemy import Connection, Double, and_, bindparam, case, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from starlette.requests import Request
@@ -140,6 +142,28 @@ def login_attempt(db: Database, *, identity: str, address: str, check: Callable[
 # ---- token bucket (look-ups) -------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16)
+def _take_token_statement(dialect: str, burst: float, rate: float) -> Any:
+    """take_token's statement for one dialect and bucket size, built once: building it took
+    about half the CPU of a look-up (0.5 ms). The subject and the instant are bound per call."""
+    at = bindparam("p_at", type_=Double)
+    elapsed = at - _r.since
+    elapsed = case((elapsed > 0, elapsed), else_=0.0)
+    refilled = _r.amount + elapsed * rate
+    refilled = case((refilled > burst, float(burst)), else_=refilled)
+    insert_of = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert_of(rate_limits)
+        .values(subject=bindparam("p_subject"), amount=float(burst) - 1.0, since=at)
+        .on_conflict_do_update(
+            index_elements=[_r.subject],
+            set_={"amount": refilled - 1.0, "since": at},
+            where=refilled >= 1.0,
+        )
+        .returning(_r.amount)
+    )
+
+
 def take_token(
     conn: Connection,
     subject: str,
@@ -149,21 +173,8 @@ def take_token(
 ) -> None:
     """Spend one token of `subject`'s bucket, or raise 429 with the wait for the next one."""
     at = _instant()
-    elapsed = literal(at, Double) - _r.since
-    elapsed = case((elapsed > 0, elapsed), else_=0.0)
-    refilled = _r.amount + elapsed * rate
-    refilled = case((refilled > burst, float(burst)), else_=refilled)
-    stmt = (
-        _insert(conn)
-        .values(subject=subject, amount=float(burst) - 1.0, since=at)
-        .on_conflict_do_update(
-            index_elements=[_r.subject],
-            set_={"amount": refilled - 1.0, "since": literal(at, Double)},
-            where=refilled >= 1.0,
-        )
-        .returning(_r.amount)
-    )
-    if conn.execute(stmt).first() is None:
+    stmt = _take_token_statement(conn.dialect.name, burst, rate)
+    if conn.execute(stmt, {"p_subject": subject, "p_at": at}).first() is None:
         row = conn.execute(select(_r.amount, _r.since).where(_r.subject == subject)).one()
         have = min(burst, row.amount + max(0.0, at - row.since) * rate)
         raise refused((1.0 - have) / rate)

@@ -159,7 +159,9 @@ transactions = Table(
     "transactions",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("number", String(7), nullable=False, unique=True),
+    # 7 digits, unique per partner (not globally: 9 million numbers cannot number the region's
+    # 10 million rows). A row of no partner (a load) is numbered outside any partner's series.
+    Column("number", String(7), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("status", String(16), nullable=False),
     Column("card_id", Integer, ForeignKey("cards.id"), nullable=False, index=True),
@@ -180,6 +182,7 @@ transactions = Table(
     Column("reason", String(500), nullable=True),
     Column("voucher_ticket", String(12), nullable=True),
     Index("ix_transactions_partner_occurred", "partner_id", "occurred_at", "id"),
+    UniqueConstraint("partner_id", "number", name="uq_transactions_partner_number"),
 )
 
 vouchers = Table(

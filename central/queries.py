@@ -155,7 +155,12 @@ def list_transactions(
         query = query.where(t.kind == kind)
     if cursor:
         c_at, c_id = _decode_cursor(cursor)
-        query = query.where(or_(t.occurred_at < c_at, and_(t.occurred_at == c_at, t.id < c_id)))
+        # The redundant `occurred_at <= c_at` is the index range (partner_id, occurred_at, id):
+        # PostgreSQL cannot take one from the OR alone, and walked the partner's whole period.
+        query = query.where(
+            t.occurred_at <= c_at,
+            or_(t.occurred_at < c_at, and_(t.occurred_at == c_at, t.id < c_id)),
+        )
     rows = conn.execute(query.order_by(t.occurred_at.desc(), t.id.desc()).limit(limit + 1)).all()
     items = [transaction_body(r, partner.code) for r in rows[:limit]]
     next_cursor = None

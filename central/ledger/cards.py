@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import BigInteger, Connection, and_, bindparam, func, insert, select, update
 
 from central.clock import fmt_instant, now
 from central.errors import ApiError, validation
@@ -138,10 +138,21 @@ _CARD_WITH_WALLET = (
 )
 
 
-def card_with_wallet(conn: Connection, card_number: str, wallet_code: str) -> Any:
-    return conn.execute(
-        _CARD_WITH_WALLET, {"card_number": card_number, "wallet_code": wallet_code}
-    ).first()
+# The same, taking a transaction-scoped advisory lock in the same round trip (PostgreSQL): an
+# offline payment's caps lock (`central.ledger.sync.caps_lock`). The row is read in a snapshot
+# taken before the lock is granted, so only what the statements AFTER it read is serialised.
+_CARD_WITH_WALLET_LOCKING = _CARD_WITH_WALLET.add_columns(
+    func.pg_advisory_xact_lock(bindparam("lock", type_=BigInteger)).label("locked")
+)
+
+
+def card_with_wallet(
+    conn: Connection, card_number: str, wallet_code: str, *, lock: int | None = None
+) -> Any:
+    params: dict[str, Any] = {"card_number": card_number, "wallet_code": wallet_code}
+    if lock is None:
+        return conn.execute(_CARD_WITH_WALLET, params).first()
+    return conn.execute(_CARD_WITH_WALLET_LOCKING, {**params, "lock": lock}).first()
 
 
 # The conditional debit: no row comes back when the balance does not cover the amount.

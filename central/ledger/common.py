@@ -151,11 +151,12 @@ class TxnValues:
 
 
 _INSERT_TRANSACTION = insert(transactions)
-# A random 7-digit number (9 million of them) already taken is drawn again, not a 500: at the
-# region's size (millions of rows) a draw collides often (at 1 million rows, one in nine).
+# A random 7-digit number (9 million of them) already taken by the partner is drawn again, not a
+# 500: numbers are unique per partner, and a big partner holds hundreds of thousands of rows (at
+# 1 million of its rows, a draw collides one time in nine).
 _INSERT_NEW_NUMBER = {
     name: insert_of(transactions)
-    .on_conflict_do_nothing(index_elements=["number"])
+    .on_conflict_do_nothing(index_elements=["partner_id", "number"])
     .returning(transactions.c.id)  # a row back: inserted (rowcount is -1 with psycopg)
     for name, insert_of in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }

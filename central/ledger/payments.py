@@ -7,7 +7,6 @@ only when it matches nothing are the checks run one by one, to find which refusa
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Date, Row, bindparam, select, update
@@ -34,7 +33,7 @@ from central.ledger.common import (
     transaction_body,
     verify_token,
 )
-from central.ledger.sync import check_offline_caps, status_at
+from central.ledger.sync import caps_lock, check_offline_caps, status_at
 from central.models import cards, partners, wallets
 from hdf_common import qrtoken
 
@@ -65,13 +64,16 @@ def pay(
                 raise ApiError(422, "token_invalid", "Ce QR code est celui d'une autre carte.")
         except ApiError as err:
             token_error = err
-    if not judged.synced and token_error is None and wallet_code in caller.partner.wallet_codes:
+    if not judged.offline and token_error is None and wallet_code in caller.partner.wallet_codes:
         # The common case in one statement: every condition of a payment in the WHERE clause.
         # When it matches nothing, the checks below find which refusal applies, in API.md's order.
-        debited = _debit_if_payable(conn, card_number, wallet_code, amount, judged.day)
+        # A replay (a lost online answer) too: a card active now and since before `judged.at`
+        # was active then (`status_at`). Not an offline item: its caps come before the debit.
+        debited = _debit_if_payable(conn, card_number, wallet_code, amount, judged)
         if debited is not None:
             return _record_payment(conn, caller, body, judged, debited[0], debited[1])
-    row = card_with_wallet(conn, card_number, wallet_code)
+    lock = caps_lock(conn, caller.terminal_id, card_number) if judged.offline else None
+    row = card_with_wallet(conn, card_number, wallet_code, lock=lock)
     if row is None:
         raise ApiError(404, "card_not_found", f"Aucune carte n° {card_number}.")
     status = row.status
@@ -98,8 +100,9 @@ def pay(
         raise ApiError(422, "wallet_not_usable", refusal)
     if judged.offline:
         check_offline_caps(
-            conn, caller=caller, card_id=row.id, wallet_code=wallet_code, amount=amount,
-            at=judged.at, claims=claims,
+            conn, caller=caller, card_id=row.id, card_number=card_number,
+            wallet_code=wallet_code, amount=amount, at=judged.at, claims=claims,
+            locked=lock is not None,
         )  # fmt: skip
     balance = debit(conn, row.wallet_id, amount)
     return _record_payment(conn, caller, body, judged, balance, row.id)
@@ -111,6 +114,7 @@ _DEBIT_IF_PAYABLE = (
         wallets.c.card_id == cards.c.id,
         cards.c.card_number == bindparam("p_card_number"),
         cards.c.status == "active",
+        cards.c.status_since <= bindparam("p_at"),
         wallets.c.wallet_code == bindparam("p_wallet_code"),
         wallets.c.valid_from <= bindparam("p_day", type_=Date),
         wallets.c.valid_to >= bindparam("p_day", type_=Date),
@@ -122,16 +126,18 @@ _DEBIT_IF_PAYABLE = (
 
 
 def _debit_if_payable(
-    conn: Connection, card_number: str, wallet_code: str, amount: int, day: date
+    conn: Connection, card_number: str, wallet_code: str, amount: int, judged: Judged
 ) -> tuple[int, int] | None:
-    """Debit when the card is active, the wallet valid on `day` and funded: (balance, card id)."""
+    """Debit when the card is active (since before `judged.at`), the wallet valid on the judged
+    day and funded: (balance, card id)."""
     row = conn.execute(
         _DEBIT_IF_PAYABLE,
         {
             "p_card_number": card_number,
             "p_wallet_code": wallet_code,
             "p_amount": amount,
-            "p_day": day,
+            "p_day": judged.day,
+            "p_at": judged.at,
         },
     ).first()
     return None if row is None else (int(row[0]), int(row[1]))

@@ -16,7 +16,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, bindparam, func, select
+from sqlalchemy import BigInteger, Connection, and_, bindparam, case, func, select
 
 from central.clock import now, parse_instant
 from central.errors import ApiError, validation
@@ -68,19 +68,47 @@ def status_at(conn: Connection, card_id: int, current: str, current_since: datet
 # ---- offline caps ------------------------------------------------------------------------------
 
 _T = transactions.c
-# This terminal's applied (not cancelled) offline payments on one card.
-_OFFLINE_TAKEN = select(func.coalesce(func.sum(_T.amount_cents), 0)).where(
+_AMOUNT = _T.amount_cents
+# This terminal's applied (not cancelled) offline payments on one card, summed two ways in one
+# round trip: those within the window (`max_age_hours` before the item), and those on the
+# token's wallet the service had not recorded at the token's `iat`.
+_OFFLINE_TAKEN = select(
+    func.coalesce(
+        func.sum(
+            case(
+                (
+                    and_(
+                        _T.occurred_at > bindparam("window_start"),
+                        _T.occurred_at <= bindparam("at"),
+                    ),
+                    _AMOUNT,
+                ),
+                else_=0,
+            )
+        ),
+        0,
+    ).label("card_total"),
+    func.coalesce(
+        func.sum(
+            case(
+                (
+                    and_(
+                        _T.wallet_code == bindparam("wallet_code"),
+                        _T.recorded_at > bindparam("iat"),
+                    ),
+                    _AMOUNT,
+                ),
+                else_=0,
+            )
+        ),
+        0,
+    ).label("unseen"),
+).where(
     _T.terminal_id == bindparam("terminal_id"),
     _T.card_id == bindparam("card_id"),
     _T.kind == "counter_payment",
     _T.offline.is_(True),
     _T.status == "completed",
-)
-_CARD_WINDOW_TOTAL = _OFFLINE_TAKEN.where(
-    _T.occurred_at > bindparam("window_start"), _T.occurred_at <= bindparam("at")
-)
-_UNSEEN_BY_TOKEN = _OFFLINE_TAKEN.where(
-    _T.wallet_code == bindparam("wallet_code"), _T.recorded_at > bindparam("iat")
 )
 _CAPS_LOCK = select(func.pg_advisory_xact_lock(bindparam("lock", type_=BigInteger)))
 
@@ -89,46 +117,62 @@ def _limit(detail: str) -> ApiError:
     return ApiError(422, "offline_limit_exceeded", detail)
 
 
+def caps_lock(conn: Connection, terminal_id: str, card_number: str) -> int | None:
+    """The advisory lock that serialises this terminal's offline payments on one card, from
+    before the caps are summed until the commit (PostgreSQL; None on SQLite, whose writers are
+    serialised already). The payment takes it with its card's look-up (one round trip)."""
+    if conn.dialect.name != "postgresql":
+        return None
+    digest = hashlib.sha256(f"caps\x00{terminal_id}\x00{card_number}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 def check_offline_caps(
     conn: Connection,
     *,
     caller: TerminalCaller,
     card_id: int,
+    card_number: str,
     wallet_code: str,
     amount: int,
     at: datetime,
     claims: dict[str, Any],
+    locked: bool = False,
 ) -> None:
     """The partner's `offline_policy`, re-checked for an offline payment of `amount` at `at`
     proven by a token with `claims`: per payment, per card within `max_age_hours`, and the
     token's balance minus what this terminal took offline on that card and wallet that the
-    service had not recorded at the token's `iat`."""
+    service had not recorded at the token's `iat`. `locked`: the caller holds `caps_lock`."""
     partner = caller.partner
     if amount > partner.max_payment_cents:
         raise _limit(
             f"Paiement hors ligne au-delà du plafond par paiement ({partner.max_payment_cents} c)."
         )
-    if conn.dialect.name == "postgresql":
-        # Two batches of one terminal on one card at once: the sums below, then the debit, must
-        # not interleave (SQLite serialises writers already).
-        digest = hashlib.sha256(f"caps\x00{caller.terminal_id}\x00{card_id}".encode()).digest()
-        lock = int.from_bytes(digest[:8], "big", signed=True)
+    # Two batches of one terminal on one card at once: the sums below, then the debit, must not
+    # interleave. The sums run in a statement after the lock's, so they see what the batch that
+    # held it committed.
+    lock = None if locked else caps_lock(conn, caller.terminal_id, card_number)
+    if lock is not None:
         conn.execute(_CAPS_LOCK, {"lock": lock})
-    params = {"terminal_id": caller.terminal_id, "card_id": card_id}
     window_start = at - timedelta(hours=partner.max_age_hours)
-    card_total = conn.execute(
-        _CARD_WINDOW_TOTAL, {**params, "window_start": window_start, "at": at}
-    ).scalar_one()
-    if int(card_total) + amount > partner.max_card_total_cents:
+    taken = conn.execute(
+        _OFFLINE_TAKEN,
+        {
+            "terminal_id": caller.terminal_id,
+            "card_id": card_id,
+            "window_start": window_start,
+            "at": at,
+            "wallet_code": wallet_code,
+            "iat": _instant(claims.get("iat")),
+        },
+    ).one()
+    if int(taken.card_total) + amount > partner.max_card_total_cents:
         raise _limit(
             "Total hors ligne de ce terminal sur cette carte au-delà du plafond "
             f"({partner.max_card_total_cents} c en {partner.max_age_hours} h)."
         )
     snapshot = _token_balance(claims, wallet_code)
-    iat = _instant(claims.get("iat"))
-    unseen = conn.execute(
-        _UNSEEN_BY_TOKEN, {**params, "wallet_code": wallet_code, "iat": iat}
-    ).scalar_one()
+    unseen = taken.unseen
     if amount > snapshot - int(unseen):
         raise _limit("Montant supérieur au solde porté par le QR code, déjà entamé hors ligne.")
 

@@ -59,7 +59,7 @@ from central.models import (
 SCALE_PASSWORD_RULE = "Scale-<code>"
 CARD_PASSWORD = "Scale-Card1"
 WALLET_LABELS = {"MANUEQUIP": "Manuels et équipements", "PREMIEREQUIP": "Premier équipement"}
-NUMBER_SPACE = 9_000_000  # transaction numbers are 7 digits, 1000000-9999999 (API.md)
+NUMBER_SPACE = 9_000_000  # transaction numbers are 7 digits, 1000000-9999999 (API.md), per partner
 TICKET_SPACE = 900_000_000_000
 BATCH = 20_000
 
@@ -93,11 +93,14 @@ class Spec:
             raise SeedRefused("tailles invalides : au moins 1 carte, 1 partenaire, 1 jour")
         if self.terminals < self.partners:
             raise SeedRefused("au moins un terminal par partenaire (--terminals ≥ --partners)")
+        # Numbers are unique per partner: refused here when even an even spread overflows; a
+        # partner given more rows than numbers stops the generator (`Generator._number`).
         rows = self.transactions + 2 * self.cards  # + one load a wallet, + voucher follow-ups
-        if rows > NUMBER_SPACE:
+        if rows > NUMBER_SPACE * self.partners:
             raise SeedRefused(
                 f"{rows:,} lignes de grand livre dépassent les {NUMBER_SPACE:,} numéros de "
-                "transaction à 7 chiffres (API.md) : numéros en double"
+                f"transaction à 7 chiffres (API.md) de {self.partners:,} partenaire(s) : "
+                "numéros en double"
             )
 
 
@@ -150,7 +153,11 @@ class Generator:
         # Shop hours never cross a DST change (at 2-3 am): one UTC base per day, plus minutes.
         self.noon = [_instant(d, 12 * 60) - timedelta(hours=12) for d in self.days]
         self.cum = list(itertools.accumulate(weights))
-        self._numbers = self._permutation(NUMBER_SPACE, 1_000_000)
+        # Numbers per partner (the loads, of no partner, are a series of their own): the n-th row
+        # of a series is 1000000 + (a*n + offset) mod NUMBER_SPACE, distinct up to NUMBER_SPACE.
+        self._number_step = self._coprime(NUMBER_SPACE)
+        self._number_offset = [self.rng.randrange(NUMBER_SPACE) for _ in range(spec.partners + 1)]
+        self._numbered = [0] * (spec.partners + 1)
         self._tickets = self._permutation(TICKET_SPACE, 100_000_000_000)
         self.partner_rows: list[dict[str, Any]] = []
         self.partner_share: list[float] = []
@@ -158,13 +165,30 @@ class Generator:
         self.terminals_of: dict[int, list[str]] = {}
         self.status_events: list[dict[str, Any]] = []
 
-    def _permutation(self, space: int, base: int) -> Iterator[str]:
-        """Distinct numbers, scrambled: i -> base + (a*i + b) mod space, with gcd(a, space) = 1."""
+    def _coprime(self, space: int) -> int:
+        """A random multiplier prime to `space` (whose prime factors are 2, 3 and 5)."""
         a = self.rng.randrange(1, space)
         while any(a % p == 0 for p in (2, 3, 5)):
             a += 1
+        return a
+
+    def _permutation(self, space: int, base: int) -> Iterator[str]:
+        """Distinct numbers, scrambled: i -> base + (a*i + b) mod space, with gcd(a, space) = 1."""
+        a = self._coprime(space)
         b = self.rng.randrange(space)
         return (str(base + (a * i + b) % space) for i in itertools.count())
+
+    def _number(self, partner_id: int | None) -> str:
+        """The next transaction number of this partner's series (0: the loads, of no partner)."""
+        series = partner_id or 0
+        n = self._numbered[series]
+        if n >= NUMBER_SPACE:
+            raise SeedRefused(
+                f"le partenaire {series} dépasse les {NUMBER_SPACE:,} numéros de transaction à "
+                "7 chiffres (API.md) : plus de partenaires, ou moins de lignes"
+            )
+        self._numbered[series] = n + 1
+        return str(1_000_000 + (self._number_step * n + self._number_offset[series]) % NUMBER_SPACE)
 
     def uuid(self) -> str:
         """A version-4 UUID from the generator (str(uuid.UUID(...)) costs three times more)."""
@@ -328,7 +352,7 @@ class Generator:
              recorded: datetime | None = None, offline: bool = False, cancels: str | None = None,
              ticket: str | None = None) -> dict[str, Any]:  # fmt: skip
         return {
-            "id": self.uuid(), "number": next(self._numbers), "kind": kind, "status": status,
+            "id": self.uuid(), "number": self._number(partner_id), "kind": kind, "status": status,
             "card_id": card_id, "card_number": card_number, "wallet_code": wallet_code,
             "amount_cents": amount, "delta_cents": delta, "balance_after_cents": balance,
             "occurred_at": at, "recorded_at": recorded or at, "partner_id": partner_id,

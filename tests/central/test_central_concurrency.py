@@ -81,3 +81,50 @@ def test_a_repeat_while_the_first_is_in_progress_is_409(backend, central, e305: 
         assert conn.execute("SELECT pg_advisory_unlock(%s)", (lock,)).fetchone() == (True,)
     # Once the first is over, the same key goes through.
     assert e305.pay(STEPHANE, "MANUEQUIP", 100, key=key).status_code == 201
+
+
+def test_a_sync_item_waits_for_its_key_in_progress_and_replays_it(
+    backend, central, e305: Terminal
+) -> None:
+    """PostgreSQL: a sync item whose key another request holds waits for it, then answers what
+    that request stored; the item is not applied (issue 15: the lock and the read of the key are
+    one round trip, the read can miss the row committed during the wait: the key's insert then
+    fails and the item is retried as a replay)."""
+    if backend != "postgres":
+        pytest.skip("SQLite serialises writes: a repeat waits and is replayed (tested above)")
+    import json
+    import time
+    from datetime import UTC, datetime
+
+    import psycopg
+
+    from central.idempotency import _lock_id
+    from central.routes.keyed import payment_hash
+
+    key = new_key()
+    body = {"card_number": STEPHANE, "wallet_code": "MANUEQUIP", "amount_cents": 100}
+    stored = {"stored": "by the first request"}
+    item = {
+        "idempotency_key": key, "operation": "payment", "replay": True,
+        "occurred_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "body": {**body, "entry_mode": "manual"},
+    }  # fmt: skip
+    before = e305.balance(STEPHANE, "MANUEQUIP")
+    with psycopg.connect(central.database_url) as conn:  # the first request, in progress
+        (partner_id,) = conn.execute("SELECT id FROM partners WHERE code = 'E305'").fetchone()
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_id(f"p:{partner_id}", key),))
+        conn.execute(
+            "INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response_body,"
+            " created_at) VALUES (%s, %s, %s, 201, %s, now() AT TIME ZONE 'UTC')",
+            (f"p:{partner_id}", key, payment_hash(body, b""), json.dumps(stored)),
+        )
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(till(e305).sync, [item])
+            time.sleep(1.0)
+            assert not pending.done()  # waiting for the key
+            conn.commit()
+            resp = pending.result(timeout=60)
+    assert resp.status_code == 200, resp.text
+    (result,) = resp.json()["results"]
+    assert (result["outcome"], result["status"], result["body"]) == ("duplicate", 201, stored)
+    assert e305.balance(STEPHANE, "MANUEQUIP") == before

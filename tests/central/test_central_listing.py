@@ -151,3 +151,50 @@ def test_openapi_document_lists_every_endpoint(api: Client) -> None:
     for path, methods in expected.items():
         assert path in paths, f"{path} missing from the OpenAPI document"
         assert methods <= set(paths[path]), f"{path}: {set(paths[path])}"
+
+
+@pytest.mark.postgres
+def test_a_later_page_is_an_index_range_ending_at_its_cursor(new_postgres_database) -> None:
+    """Issue 15: the cursor's `occurred_at < c OR (occurred_at = c AND id < i)` alone is a filter
+    on PostgreSQL, so a page deep in a busy partner's history walked every newer row of the
+    period; the page's index range must end at the cursor."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from central import admin, migrate, queries
+    from central.db import single_use_engine
+    from central.ledger import Partner
+    from central.models import partners
+
+    url = new_postgres_database()
+    migrate.upgrade(url)
+    engine = single_use_engine(url)
+    statements: list[tuple[str, object]] = []
+    with engine.connect() as conn:
+        with conn.begin():
+            admin.seed_demo(conn)
+        partner = Partner.from_row(
+            conn.execute(sa.select(partners).where(partners.c.code == "L212")).one()
+        )
+        day = paris_today()
+        cursor = queries._encode_cursor(admin.now(), "ffffffff-ffff-4fff-bfff-ffffffffffff")
+
+        def keep(_conn, _cursor, statement, parameters, _context, _many) -> None:
+            statements.append((statement, parameters))
+
+        sa.event.listen(engine, "before_cursor_execute", keep)
+        queries.list_transactions(
+            conn, partner, day_from=day - timedelta(days=3), day_to=day, kind=None,
+            cursor=cursor, limit=1,
+        )  # fmt: skip
+        sa.event.remove(engine, "before_cursor_execute", keep)
+        (statement, parameters), *_ = statements
+        # An index plan however few the rows: its bounds are what is checked.
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        conn.exec_driver_sql("SET enable_bitmapscan = off")
+        plan = conn.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all()
+        conn.rollback()
+    engine.dispose()
+    index_conds = [line for line in plan if "Index Cond" in line]
+    assert any("occurred_at <=" in line for line in index_conds), "\n".join(plan)

@@ -149,8 +149,9 @@ def test_a_database_holding_data_is_refused_unless_forced(tmp_path: Path) -> Non
 
 
 def test_sizes_that_cannot_be_made_are_refused_before_anything_is_written() -> None:
+    Spec(transactions=10_000_000).check()  # the region's size: numbers are unique per partner
     with pytest.raises(SeedRefused, match="7 chiffres"):
-        Spec(transactions=10_000_000).check()  # the region's size overflows the number space
+        Spec(partners=1, terminals=1, transactions=10_000_000).check()
     with pytest.raises(SeedRefused, match="terminal par partenaire"):
         Spec(partners=10, terminals=5).check()
 
@@ -173,32 +174,118 @@ def test_sizes_and_retention_years_are_whole_numbers_or_a_clear_refusal(
         assert lowest <= n <= highest
 
 
+def _demo_database(request: pytest.FixtureRequest, backend: str, folder: Path, name: str) -> str:
+    """DEMO.md's data, its signing key sealed with `folder`'s key (a service there opens it)."""
+    url = database_url(request, backend, folder, name)
+    done = run_central_cli(["seed", "--demo", "--database", url], data_dir=folder)
+    assert done.returncode == 0, done.stderr
+    return url
+
+
+def _insert_at(url: str, partner_code: str, *, kind: str = "counter_payment") -> Any:
+    """A ledger row of `partner_code` on Jean's card, numbered by `insert_transaction`."""
+    from central import admin
+    from central.ledger import common
+
+    partner_id = query(url, f"SELECT id FROM partners WHERE code = '{partner_code}'")[0][0]
+    engine = single_use_engine(url)
+    with engine.connect() as conn, conn.begin():
+        row = common.insert_transaction(
+            conn, kind=kind, card_id=1, card_number="23166621", wallet_code="MANUEQUIP",
+            amount_cents=100, delta_cents=-100, balance_after_cents=0, occurred_at=admin.now(),
+            recorded_at=admin.now(), partner_id=partner_id, channel="extranet",
+        )  # fmt: skip
+    engine.dispose()
+    return row
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_transaction_number_already_taken_is_drawn_again(
     request: pytest.FixtureRequest, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At the region's size random 7-digit numbers collide often: a collision was a 500."""
+    """At the region's size random 7-digit numbers collide often: a collision was a 500. Numbers
+    are unique per partner: the number L212 holds is drawn again for L212, not for E305."""
     from central import admin
     from central.ledger import common
 
-    url = database_url(request, backend, tmp_path, "numbers")
-    migrate.upgrade(url)
-    engine = single_use_engine(url)
-    with engine.connect() as conn, conn.begin():
-        admin.seed_demo(conn)
-    draws = iter([admin.DEMO_VOUCHER_TRANSACTION, admin.DEMO_VOUCHER_TRANSACTION, "1234567"])
+    url = _demo_database(request, backend, tmp_path, "numbers")
+    taken = admin.DEMO_VOUCHER_TRANSACTION  # L212's prepayment
+    draws = iter([taken, taken, "1234567", taken])
     monkeypatch.setattr(common, "new_transaction_number", lambda: next(draws))
-    with engine.connect() as conn, conn.begin():
-        row = common.insert_transaction(
-            conn, kind="load", card_id=1, card_number="23166621", wallet_code="MANUEQUIP",
-            amount_cents=1, delta_cents=0, balance_after_cents=0, occurred_at=admin.now(),
-            recorded_at=admin.now(), partner_id=None, channel="extranet",
-        )  # fmt: skip
-    engine.dispose()
-    assert row.number == "1234567"
-    numbers = [r[0] for r in query(url, "SELECT number FROM transactions")]
-    assert numbers.count(admin.DEMO_VOUCHER_TRANSACTION) == 1
-    assert numbers.count("1234567") == 1
+    assert _insert_at(url, "L212").number == "1234567"
+    assert _insert_at(url, "E305").number == taken  # another partner's series: free there
+    numbers = [tuple(r) for r in query(url, "SELECT p.code, t.number FROM transactions t "
+                                            "JOIN partners p ON p.id = t.partner_id")]  # fmt: skip
+    assert numbers.count(("L212", taken)) == 1
+    assert numbers.count(("L212", "1234567")) == 1
+    assert numbers.count(("E305", taken)) == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_partners_holding_one_number_each_see_and_cancel_only_their_own(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Numbers are unique per partner (issue 15: 9 million numbers, 10 million rows): the same
+    number at two partners is two transactions, each seen and cancelled by its partner alone."""
+    from central.ledger import common
+
+    url = _demo_database(request, backend, tmp_path, "shared")
+    monkeypatch.setattr(common, "new_transaction_number", lambda: "7654321")
+    mine = _insert_at(url, "L212")
+    theirs = _insert_at(url, "E305")
+    assert mine.number == theirs.number == "7654321"
+    with start_central(database_url=url, demo=False, data_dir=tmp_path) as central:
+        api = Client(central.url)
+        l212, e305 = api.enrol("L212"), api.enrol("E305")
+        for term, own, other in ((l212, mine, theirs), (e305, theirs, mine)):
+            listed = {t["transaction_id"]: t for t in term.transactions()}
+            assert listed[own.id]["transaction_number"] == "7654321"
+            assert other.id not in listed
+            refused = term.cancel(other.id)
+            assert refused.status_code == 403, refused.text
+        assert e305.cancel(theirs.id).status_code == 201
+        assert {t["transaction_id"]: t for t in l212.transactions()}[mine.id]["status"] == (
+            "completed"
+        )
+        assert {t["transaction_id"]: t for t in e305.transactions()}[theirs.id]["status"] == (
+            "cancelled"
+        )
+
+
+def test_the_seed_numbers_each_partner_apart_past_the_number_space(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More ledger rows than 7-digit numbers (here, a number space of 2,000 for 2,700 rows): the
+    seed numbers each partner's rows apart, distinct within each partner, shared between them."""
+    from central.ops import scale_seed
+
+    monkeypatch.setattr(scale_seed, "NUMBER_SPACE", 2_000)
+    url = sqlite_url(tmp_path / "space.db")
+    seeded(url)
+    rows = query(url, "SELECT partner_id, number FROM transactions")
+    assert len(rows) > scale_seed.NUMBER_SPACE
+    assert len(set(rows)) == len(rows)  # unique per partner (and among the loads, of none)
+    assert all(1_000_000 <= int(n) < 1_002_000 for _p, n in rows)
+    holders: dict[str, set[Any]] = {}
+    for partner, number in rows:
+        holders.setdefault(number, set()).add(partner)
+    assert any(len(p) > 1 for p in holders.values())
+
+
+def test_a_partner_given_more_rows_than_numbers_stops_the_seed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import date
+
+    from central.ops import scale_seed
+
+    monkeypatch.setattr(scale_seed, "NUMBER_SPACE", 30)
+    gen = scale_seed.Generator(TINY, date(2026, 12, 1))
+    numbers = [gen._number(3) for _ in range(30)]
+    assert len(set(numbers)) == 30
+    assert gen._number(4) != ""  # another partner's series is its own
+    with pytest.raises(SeedRefused, match="7 chiffres"):
+        gen._number(3)
 
 
 @pytest.mark.postgres
