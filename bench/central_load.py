@@ -187,7 +187,9 @@ async def terminal(
 
 
 def _cpu_by_process() -> dict[int, tuple[int, float]]:
-    """pid -> (parent pid, user+system CPU seconds) for every process we can read."""
+    """pid -> (parent pid, CPU seconds) for every process we can read: its user and system time
+    plus that of its children it has reaped (a PostgreSQL backend that exits during the window
+    moves into its postmaster's count, instead of leaving it)."""
     tick = os.sysconf("SC_CLK_TCK")
     result = {}
     for entry in os.listdir("/proc"):
@@ -198,7 +200,8 @@ def _cpu_by_process() -> dict[int, tuple[int, float]]:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        result[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+        used = sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+        result[int(entry)] = (int(fields[1]), used / tick)
     return result
 
 
