@@ -11,7 +11,6 @@ text fields other than the scan and amount fields keep their keys.
 from __future__ import annotations
 
 import os
-import select
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from hypothesis import strategies as st
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
+from support.pipe_lines import PipeLines
 from test_ui_xvfb import pytestmark as xvfb_marks
 from test_ui_xvfb import start_xvfb, xdo
 from ui_harness import card_qr
@@ -75,6 +75,8 @@ class Driver:
             text=True,
             cwd=REPO,
         )
+        assert self.proc.stdout is not None
+        self.lines = PipeLines(self.proc.stdout)
         self.scans: list[str] = []
         self.log: list[str] = []  # every line the driver printed
         self._line(lambda line: line == "driver ready", 60)
@@ -82,16 +84,8 @@ class Driver:
         assert self.wid, "the window did not appear"
 
     def _line(self, wanted, timeout: float) -> str:
-        assert self.proc.stdout is not None
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.2)
-            if not ready:
-                continue
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            line = line.rstrip("\n")
+        while (line := self.lines.next_line(deadline - time.monotonic())) is not None:
             self.log.append(line)
             if line.startswith("scanned: "):
                 self.scans.append(line.removeprefix("scanned: "))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SHOTS
+from support.pipe_lines import PipeLines
 from ui_xwd import xwd_to_qimage
 
 pytestmark = [
@@ -95,12 +96,10 @@ def test_xdotool_types_a_card_number_into_the_running_app(central, tmp_path, qap
         cwd=REPO,
     )
     try:
-        seen = ""
+        seen, lines = "", PipeLines(app.stderr)
         deadline = time.monotonic() + 40
         while "windows ready" not in seen and time.monotonic() < deadline and app.poll() is None:
-            ready, _, _ = select.select([app.stderr], [], [], 0.5)
-            if ready:
-                seen += app.stderr.readline()
+            seen += (lines.next_line(0.5) or "") + "\n"
         assert "windows ready" in seen, seen
         wid = xdo(display, "search", "--name", "Terminal Génération").split("\n")[0]
         assert wid, "the window did not appear"
@@ -110,9 +109,7 @@ def test_xdotool_types_a_card_number_into_the_running_app(central, tmp_path, qap
         xdo(display, "key", "Return")
         deadline = time.monotonic() + 20
         while "card shown: 23166621" not in seen and time.monotonic() < deadline:
-            ready, _, _ = select.select([app.stderr], [], [], 0.5)
-            if ready:
-                seen += app.stderr.readline()
+            seen += (lines.next_line(0.5) or "") + "\n"
         assert "card shown: 23166621" in seen
         time.sleep(1.0)  # let the photo arrive before the screenshot
         dump = tmp_path / "screen.xwd"

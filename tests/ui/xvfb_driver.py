@@ -96,16 +96,24 @@ def main() -> None:
         "launcher": launcher,
     }
 
+    pending = [b""]
+
     def command() -> None:
-        line = sys.stdin.readline()
-        if not line:
+        # Straight from the descriptor, every whole line it holds: `sys.stdin.readline()` would
+        # keep a second line in Python's buffer, where the notifier never sees it.
+        chunk = os.read(sys.stdin.fileno(), 65536)
+        if not chunk:
             app.quit()
             return
-        try:
-            result = eval(line, scope)  # test input only: this script is never shipped
-            print(f"= {result!r}", flush=True)
-        except Exception as exc:  # report it to the test, keep running
-            print(f"! {type(exc).__name__}: {exc}", flush=True)
+        pending[0] += chunk
+        *lines, pending[0] = pending[0].split(b"\n")
+        for raw in lines:
+            try:
+                # test input only: this script is never shipped
+                result = eval(raw.decode("utf-8"), scope)
+                print(f"= {result!r}", flush=True)
+            except Exception as exc:  # report it to the test, keep running
+                print(f"! {type(exc).__name__}: {exc}", flush=True)
 
     notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read, app)
     notifier.activated.connect(command)
