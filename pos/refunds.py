@@ -11,7 +11,7 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from pos.store import JOURNAL_TRANSACTION, Store
+from pos.store import JOURNAL_ENTRY_OF_TRANSACTION, Store
 from pos.sync.client import ApiClient, ApiError, ClientError
 
 _MAX_PAGES = 40  # 500 a page: far more than a shop's month
@@ -24,11 +24,7 @@ def original_transaction(
     `holder_name` when this terminal made it), None when it cannot be found."""
     transaction_id = transaction_id.lower()  # the service's ids are lower-case UUIDs
     with store.reading() as conn:
-        rows = conn.execute(  # store migration 5's index answers it
-            "SELECT event FROM journal WHERE type IN ('payment', 'redemption') "
-            f"AND {JOURNAL_TRANSACTION} = ?",
-            (transaction_id,),
-        ).fetchall()
+        rows = conn.execute(JOURNAL_ENTRY_OF_TRANSACTION, (transaction_id,)).fetchall()
     for (raw,) in rows:
         event: dict[str, Any] = json.loads(raw)
         if event.get("transaction_id") == transaction_id:

@@ -23,12 +23,17 @@ import sqlite_utils
 DB_NAME = "terminal.db"
 
 # The transaction an entry or a kept sync outcome is about: SQLite matches an expression index
-# only to the same expression, so the queries (pos.daybook, pos.refunds) use these very strings.
-# Migration 5 is built from them: never change them (a new expression is a new migration).
+# only to the same expression, so the queries (pos.transactions, pos.refunds) use these very
+# strings. Migration 5 is built from them: never change them (a new expression is a new one).
 JOURNAL_TRANSACTION = "CASE WHEN json_valid(event) THEN json_extract(event, '$.transaction_id') END"
 OUTCOME_TRANSACTION = (
     "CASE WHEN json_valid(body) THEN coalesce(json_extract(body, '$.transaction_id'), "
     "json_extract(body, '$.redemption.transaction_id')) END"
+)
+# The journal entry of the payment or redemption that made a transaction (the index's own WHERE).
+JOURNAL_ENTRY_OF_TRANSACTION = (
+    "SELECT event FROM journal WHERE type IN ('payment', 'redemption') "
+    f"AND {JOURNAL_TRANSACTION} = ?"
 )
 
 # Each entry upgrades the schema by one version; never edit a released one, append a new one.

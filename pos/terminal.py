@@ -8,8 +8,9 @@ refusal=...)` for operations and as `Refused` for look-ups.
 This module only wires the rooms together and owns the life cycle and the events; the work is
 done by one room a responsibility (docs/TERMINAL.md has the map): `pos.connection` (client,
 online state, enrolment, status), `pos.lookups` (card, voucher, photo), `pos.operations` (pay,
-redeem, cancel), `pos.outbox` (store-and-forward rows), `pos.daybook` (lists, closing, report,
-reconciliation, journal check) and `pos.sync.worker` (sending the outbox).
+redeem, cancel), `pos.outbox` (store-and-forward rows), `pos.daybook` (closing, report,
+reconciliation, journal check; its `pos.transactions` the lists) and `pos.sync.worker` (sending
+the outbox).
 """
 
 from __future__ import annotations

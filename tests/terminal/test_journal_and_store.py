@@ -9,10 +9,10 @@ import sqlite3
 import pytest
 
 from pos import journal
-from pos.daybook import MADE_HERE_OFFLINE, MADE_HERE_ONLINE
 from pos.store import MIGRATIONS, SCHEMA_VERSION, Store
 from pos.sync import credentials
 from pos.terminal import Outcome, Refused, Terminal
+from pos.transactions import MADE_HERE_OFFLINE, MADE_HERE_ONLINE
 from terminal.helpers import card_qr, dead_url
 
 

@@ -45,7 +45,9 @@ def paid_terminal(shared_central, make_terminal) -> Path:
 
 def holder_of_the_day(data: Path) -> str | None:
     with Terminal.open(data) as t:
-        views = [v for v in t.daybook._local_views(date(2026, 11, 24)) if v.card_number == CARD]
+        views = [
+            v for v in t.daybook.listing.local_views(date(2026, 11, 24)) if v.card_number == CARD
+        ]
     assert len(views) == 1 and views[0].card_number == CARD
     return views[0].holder_name
 
