@@ -27,7 +27,8 @@ The map (one responsibility a file; docs/API-notes.md records the choices where 
   database; the client's address), `keyring.py` (QR signing keys), `sealing.py` (those keys
   sealed at rest), `clock.py` (instants and business days), `photos.py`, `voucher_pdf.py`.
 - `admin.py` (reference data, the DEMO.md set), `terminal_admin.py` (terminal list and
-  revocation, partner passwords) and `cli.py` (`hdf-central`).
+  revocation, partner passwords) and `cli.py` (`hdf-central`; its administrative commands in
+  `cli_admin.py`).
 - `journal.py`: the terminals' journal heads (the witness); `journal_conflicts(conn, terminal_id)`
   counts a terminal's refused heads (`hdf-central terminal list`).
 """

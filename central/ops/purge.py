@@ -110,7 +110,7 @@ def purge(conn: Connection, *, retention_years: int, apply: bool) -> PurgeCounts
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from central.cli import _change  # one write transaction, "refusé : …" on ValueError
+    from central.cli_admin import _change  # one write transaction, "refusé : …" on ValueError
 
     def done(counts: PurgeCounts) -> str:
         if args.apply:
