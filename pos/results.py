@@ -203,6 +203,7 @@ class TransactionView:
     # also on a row the service listed (joined by transaction id).
     journal_seq: int | None = None
     journal_hash: str | None = None
+    ticket_number: str | None = None  # the receipt's "N° ticket" (this terminal's or the voucher's)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,8 @@ def _with_journal(
     central: list[TransactionView], local: list[TransactionView]
 ) -> list[TransactionView]:
     """The service's rows with what only this terminal's journal knows of the same transaction:
-    the entry's seq and hash (a duplicate carries the proof) and the holder's name while kept."""
+    the entry's seq and hash (a duplicate carries the proof), the receipt's ticket number and the
+    holder's name while kept."""
     mine = {v.transaction_id: v for v in local if v.transaction_id}
     joined = []
     for v in central:
@@ -64,6 +65,7 @@ def _with_journal(
                 v,
                 journal_seq=own.journal_seq,
                 journal_hash=own.journal_hash,
+                ticket_number=own.ticket_number,
                 holder_name=v.holder_name or own.holder_name,
             )
         joined.append(v)
@@ -199,4 +201,5 @@ class TransactionList:
             idempotency_key=ev.get("idempotency_key"),
             journal_seq=entry.seq,
             journal_hash=entry.hash,
+            ticket_number=ev.get("ticket_number") or ev.get("receipt_number"),
         )

@@ -306,7 +306,7 @@ def reprint_receipt(
     if t.kind == "cancellation":  # a refund: its receipt says so (receipts.receipt_text)
         status = STATUS_TEXTS["cancelled"]
     return Receipt(
-        ticket_number=t.reference or "—",
+        ticket_number=t.ticket_number or t.reference or "—",
         transaction_number=t.transaction_number or "—",
         transaction_id=t.transaction_id,
         status=status,

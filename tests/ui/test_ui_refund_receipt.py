@@ -11,6 +11,7 @@ import pytest
 from escpos.printer import Dummy
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QTextBrowser
 from ui_harness import DEMO_PIN, open_counter
 
 from pos import cli
@@ -50,7 +51,7 @@ def _escpos_text(receipt) -> str:
     data: bytes = printer.output
     assert data.endswith(b"\x1dV\x00")
     # python-escpos selects a code page (ESC t n) before a run that needs it: read it back so.
-    pages = {0: "cp437", 2: "cp850", 16: "cp1252", 19: "cp858"}
+    pages = {0: "cp437", 2: "cp850", 15: "iso8859_7", 16: "cp1252", 19: "cp858"}
     parts = re.split(rb"\x1bt(.)", data, flags=re.S)
     text, codec = parts[0].decode("cp437"), "cp437"
     for page, run in zip(parts[1::2], parts[2::2], strict=True):
@@ -178,6 +179,14 @@ def test_a_duplicate_from_the_list_carries_the_journal_proof(ui, qtbot):
     lines = dict(receipts.receipt_text(duplicate).lines)
     assert lines["N° journal"] == str(paid.journal_seq)
     assert lines["Empreinte"] == paid.fingerprint
+    assert lines["N° ticket"] == paid.ticket_number  # this terminal's receipt number
     assert lines["Titulaire"] == "Jean MARTIN"  # the name, kept in the journal for reprints
     printed = _escpos_text(duplicate)
     assert f"Empreinte : {paid.fingerprint}" in printed
+    view = QTextBrowser()  # the duplicate as the PDF lays it out, to look at
+    qtbot.addWidget(view)
+    view.resize(380, 620)
+    view.setHtml(receipts.to_html(receipts.receipt_text(duplicate)))
+    view.show()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    view.grab().save(str(SHOTS / "duplicate-with-proof.png"))
