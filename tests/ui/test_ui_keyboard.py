@@ -49,7 +49,8 @@ def test_cancel_and_export_from_the_keyboard(central, tmp_path, qtbot, qapp):
         assert m.close_button.shortcut() == QKeySequence("Ctrl+K")
         m.csv_button.click()
         assert ui.prompts.asked[-1][0] == "save_as"
-        qtbot.waitUntil(lambda: (tmp_path / "jour.csv").exists(), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: "jour.csv" in m.note.text(), timeout=WAIT_MS)
+        assert (tmp_path / "jour.csv").exists()
 
         # Offline: the cancellation is refused before any question.
         w.tabs.setCurrentWidget(w.transactions)

@@ -53,7 +53,7 @@ def test_day_closed_and_exported(central, tmp_path, qtbot, qapp):
         assert "Manuels et équipements" in csv_text and "5,00" in csv_text  # one label everywhere
         ui.prompts.push(str(tmp_path / "recettes.pdf"))
         m.export("pdf")
-        qtbot.waitUntil(lambda: m.last_export.exists(), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: "recettes.pdf" in m.note.text(), timeout=WAIT_MS)
         assert m.last_export.read_bytes().startswith(b"%PDF")
 
         # The running day does not close (pos/daybook.py): said before the PIN is asked.

@@ -85,7 +85,8 @@ def test_the_shop_day_with_an_extranet_cancellation(central, tmp_path, qtbot, qa
         ui.prompts.push(str(exports / "z.pdf"))
         m.pdf_button.click()
         assert ui.prompts.asked[-1][2].startswith(str(exports))
-        qtbot.waitUntil(lambda: m.last_export.exists(), timeout=WAIT_MS)
+        # Done when the manager is told so (the file appears a moment before the message).
+        qtbot.waitUntil(lambda: "z.pdf" in m.note.text(), timeout=WAIT_MS)
         assert m.last_export.read_bytes().startswith(b"%PDF")
         page = report_html(m.report, m.selected_day(), "LES PAGES", m.statement)
         assert page.count("<th") == 9 and "Extranet bénéficiaire" in page
